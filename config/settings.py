@@ -1,0 +1,32 @@
+"""Binscan defaults. Every value can be overridden from the environment.
+
+DATABASE_URL and SECRET_KEY are read as they are; any other setting is read from
+BINSCAN_<NAME> (values are parsed as JSON where they can be, e.g. BINSCAN_MAX_QUANTITY=5000).
+No secrets live in this file.
+"""
+
+# "development" (default) generates a SECRET_KEY into the instance folder;
+# "production" refuses to start without SECRET_KEY from the environment.
+ENV = "development"
+
+# Empty means a SQLite file in the instance folder (WAL, busy timeout, foreign keys).
+# PostgreSQL: postgresql+psycopg://user:password@host:5432/dbname
+DATABASE_URL = ""
+
+# How long a SQLite writer waits for the single write lock before giving up (ms).
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+# The most units one movement may carry; a larger number is almost always a misscan
+# (a barcode typed into the quantity field).
+MAX_QUANTITY = 99_999
+
+# Over-receipt beyond a receipt line's expected quantity: "allow", "warn" (confirm) or "block".
+OVER_RECEIPT = "warn"
+
+# A worker may reverse their own last movement for this many minutes.
+UNDO_MINUTES = 5
+
+# Sessions and cookies.
+PERMANENT_SESSION_LIFETIME = 12 * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"

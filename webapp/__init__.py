@@ -1,0 +1,64 @@
+"""Binscan: warehouse-floor scanning. `create_app` builds the Flask application."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from flask_migrate import Migrate
+
+from . import db as database
+
+ROOT = Path(__file__).resolve().parent.parent
+migrate = Migrate()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings from config/settings.py, then the environment, then `config`."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=(config or {}).get("INSTANCE_PATH")
+        or os.environ.get("BINSCAN_INSTANCE", str(ROOT / "instance")),
+    )
+    app.config.from_pyfile(str(ROOT / "config" / "settings.py"))
+    app.config.from_prefixed_env("BINSCAN")
+    for name in ("DATABASE_URL", "SECRET_KEY"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    app.config.update(config or {})
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _secret_key(app)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
+        f"sqlite:///{Path(app.instance_path) / 'binscan.db'}"
+    )
+    if app.config["ENV"] == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True
+
+    database.init_app(app)
+    migrate.init_app(
+        app, database.db, directory=str(ROOT / "webapp" / "migrations"), render_as_batch=True
+    )
+
+    from . import api, cli, errors, home
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(api.bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _secret_key(app: Flask) -> None:
+    """Production must be given SECRET_KEY; development keeps a generated one on disk."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["ENV"] == "production":
+        raise RuntimeError("SECRET_KEY is not set. Set it in the environment to run in production.")
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()

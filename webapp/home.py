@@ -1,0 +1,28 @@
+"""The start page: what there is to work on."""
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template
+
+from .db import db
+from .models import CountTask, DocStatus, Item, Location, PickList, Receipt
+
+bp = Blueprint("home", __name__)
+
+OPEN = (DocStatus.OPEN, DocStatus.IN_PROGRESS)
+
+
+@bp.get("/")
+def index():
+    """Start page with the open work on the floor."""
+
+    def count(model, *where):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+    summary = {
+        "receipts": count(Receipt, Receipt.status.in_(OPEN)),
+        "pick_lists": count(PickList, PickList.status.in_(OPEN)),
+        "count_tasks": count(CountTask, CountTask.status.in_(OPEN)),
+        "bins": count(Location, Location.active),
+        "items": count(Item, Item.active),
+    }
+    return render_template("home/index.html", summary=summary)
