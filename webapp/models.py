@@ -158,6 +158,23 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     badge: Mapped[str | None] = mapped_column(sa.String(30), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # The session cookie lives on the device, so ending sessions needs server state: every
+    # session carries the version it began with, and bumping it ends them all at once.
+    session_version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    # Wrong PINs, counted here rather than per process or per IP (a floor shares one IP).
+    failed_signins: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    locked_until: Mapped[datetime | None]
+
+    # What Flask-Login asks of a user; the id it keeps in the session names the version.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
 
 
 class StockMovement(db.Model):
@@ -175,6 +192,7 @@ class StockMovement(db.Model):
         sa.Index("ix_movement_to", "to_location_id", "id"),
         sa.Index("ix_movement_user", "user_id", "id"),
         sa.Index("ix_movement_created", "created_at"),
+        sa.Index("ix_movement_reference", "reference", "item_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -238,6 +256,8 @@ class Receipt(db.Model):
     status: Mapped[DocStatus] = mapped_column(_enum(DocStatus), default=DocStatus.OPEN)
     expected_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     lines: Mapped[list["ReceiptLine"]] = relationship(
         back_populates="receipt", cascade="all, delete-orphan", order_by="ReceiptLine.id"
@@ -245,12 +265,18 @@ class Receipt(db.Model):
 
 
 class ReceiptLine(db.Model):
-    __table_args__ = (sa.CheckConstraint("expected_qty > 0", name="expected_qty_positive"),)
+    """An expected item on a receipt. At closing, what arrived is recorded beside it; an
+    item that arrived without being expected gets a line with expected_qty 0."""
+
+    __table_args__ = (
+        sa.CheckConstraint("expected_qty >= 0", name="expected_qty_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     receipt_id: Mapped[int] = mapped_column(sa.ForeignKey("receipt.id"), index=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"))
     expected_qty: Mapped[int]
+    received_qty: Mapped[int | None]  # set when the receipt is closed
 
     receipt: Mapped[Receipt] = relationship(back_populates="lines")
     item: Mapped[Item] = relationship()
@@ -264,7 +290,9 @@ class PickList(db.Model):
     warehouse_id: Mapped[int] = mapped_column(sa.ForeignKey("warehouse.id"))
     status: Mapped[DocStatus] = mapped_column(_enum(DocStatus), default=DocStatus.OPEN)
     assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    assigned_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
 
     lines: Mapped[list["PickLine"]] = relationship(
         back_populates="pick_list", cascade="all, delete-orphan", order_by="PickLine.id"
@@ -279,6 +307,7 @@ class PickLine(db.Model):
     pick_list_id: Mapped[int] = mapped_column(sa.ForeignKey("pick_list.id"), index=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"))
     ordered_qty: Mapped[int]
+    short_qty: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))  # found nowhere
 
     pick_list: Mapped[PickList] = relationship(back_populates="lines")
     item: Mapped[Item] = relationship()
@@ -294,6 +323,53 @@ class CountTask(db.Model):
     source: Mapped[str] = mapped_column(sa.String(20), default="manual")
     blind: Mapped[bool] = mapped_column(default=True)
     assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    counted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    counted_at: Mapped[datetime | None]
 
     location: Mapped[Location] = relationship()
+    lines: Mapped[list["CountLine"]] = relationship(
+        back_populates="task", cascade="all, delete-orphan", order_by="CountLine.id"
+    )
+
+
+class CountStatus(enum.StrEnum):
+    MATCHED = "matched"  # counted what the system holds: nothing to approve
+    PENDING = "pending"  # a variance waiting for a supervisor
+    APPROVED = "approved"
+    AUTO_APPROVED = "auto_approved"
+    REJECTED = "rejected"  # a recount was raised instead
+
+
+class CountLine(db.Model):
+    """What a worker counted of one item (and lot) in the bin, beside what the system held
+    at that moment. A variance posts nothing until a supervisor approves it."""
+
+    __table_args__ = (
+        sa.CheckConstraint("counted_qty >= 0", name="counted_qty_not_negative"),
+        sa.Index("ix_count_line_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("count_task.id"), index=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"))
+    lot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lot.id"))
+    system_qty: Mapped[int]
+    counted_qty: Mapped[int]
+    status: Mapped[CountStatus] = mapped_column(_enum(CountStatus))
+    # The last ledger movement when counted: approval adds only the counted difference
+    # on top of anything that moved after it.
+    last_movement_id: Mapped[int | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    movement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stock_movement.id"))
+
+    task: Mapped[CountTask] = relationship(back_populates="lines")
+    item: Mapped[Item] = relationship()
+    lot: Mapped[Lot | None] = relationship()
+
+    @property
+    def variance(self) -> int:
+        return self.counted_qty - self.system_qty

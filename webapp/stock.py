@@ -14,7 +14,7 @@ keys them `KEY`, `KEY:2`, `KEY:3` ...
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -33,6 +33,7 @@ from .models import (
     StockMovement,
     Tracking,
     User,
+    utcnow,
 )
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -565,6 +566,28 @@ def reverse(
     else:
         _put(item, target, lot_row, original.quantity)
     return Posted([movement])
+
+
+def undo_last(user: User, *, key: str, device: str = "") -> Posted:
+    """Reverse the worker's own most recent movement, within UNDO_MINUTES of making it."""
+    _check_key(key)
+    if prior := _prior(key):  # the same undo sent again
+        return _replay(user, prior)
+    last = db.session.scalar(
+        sa.select(StockMovement)
+        .where(StockMovement.user_id == user.id, StockMovement.kind != MovementKind.REVERSE)
+        .order_by(StockMovement.id.desc())
+        .limit(1)
+    )
+    if last is None:
+        raise StockError("You have no movement to undo.")
+    window = timedelta(minutes=current_app.config["UNDO_MINUTES"])
+    if utcnow() - last.created_at > window:
+        raise StockError(
+            f"Your last movement ({last.quantity} × {last.item.sku}) is more than "
+            f"{current_app.config['UNDO_MINUTES']} minutes old; ask a supervisor to correct it."
+        )
+    return reverse(user, movement_id=last.id, key=key, device=device, reason="undone by worker")
 
 
 def on_hand(sku: str, bin: str, lot: str | None = None) -> int:
