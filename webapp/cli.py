@@ -1,13 +1,18 @@
-"""`flask --app webapp ...` commands. The database itself: `flask --app webapp db upgrade`."""
+"""`flask --app webapp ...` commands. The database itself: `flask --app webapp db upgrade`.
+
+Commands are thin: they parse arguments, call one function and print its result. The
+work lives in plain modules (users, demo, csvio) that the admin pages call too.
+"""
 
 import click
 
-from . import users
+from . import demo, users
 from .stock import StockError
 
 
 def init_app(app):
-    app.cli.add_command(create_user)
+    for command in (create_user, load_demo):
+        app.cli.add_command(command)
 
 
 @click.command("create-user")
@@ -23,3 +28,29 @@ def create_user(username, name, role, badge, password):
     except StockError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created {user.role.value} {user.username}.")
+
+
+@click.command("load-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already has data.")
+def load_demo(if_empty):
+    """Load the demo warehouse (bins, items, opening stock, users, documents)."""
+    if if_empty and not demo.is_empty():
+        click.echo("The database already has a warehouse: the demo was not loaded.")
+        return
+    try:
+        loaded = demo.load()
+    except demo.DemoError as error:
+        raise click.ClickException(
+            f"{error} The demo loads only into an empty database; nothing was changed."
+        ) from None
+    click.echo(
+        f"Loaded the demo warehouse in {loaded.seconds:.1f} s: {loaded.bins} bins, "
+        f"{loaded.items} items, {loaded.movements} opening stock movements, "
+        f"{loaded.receipts} receipts, {loaded.pick_lists} pick lists, "
+        f"{loaded.count_tasks} count tasks."
+    )
+    names = ", ".join(u[0] for u in demo.DEMO_USERS if u[0] not in loaded.users_kept)
+    if names:
+        click.echo(f"Demo users: {names} (passwords in the README).")
+    if loaded.users_kept:
+        click.echo(f"Kept existing users as they were: {', '.join(loaded.users_kept)}.")
