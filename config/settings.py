@@ -30,3 +30,10 @@ UNDO_MINUTES = 5
 PERMANENT_SESSION_LIFETIME = 12 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# What scanners may send in place of the GS1 group separator (FNC1), which a keyboard
+# wedge cannot type. Each is read as GS in GS1 codes only. "~", "|", "^", "{" and "}" are
+# outside GS1's character set 82, so they never occur in GS1 data; "<GS>" is the text
+# several scanners type; "\u241d" is the printable GS symbol.
+# From the environment as JSON, e.g. BINSCAN_GS1_SEPARATORS='["\u001d", "~"]'.
+GS1_SEPARATORS = ["\x1d", "<GS>", "{GS}", "^]", "~", "|", "\u241d"]
