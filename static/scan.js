@@ -1,0 +1,188 @@
+// Binscan scanning surface: an ordered queue of scans, focus, and feedback.
+//
+// A handheld's scan engine types a code and presses Enter (or Tab), often faster than the
+// server answers. htmx would keep only the last of a burst and read the form when it
+// sends, not when the scan happened, so the queue is ours: capture each scan's value the
+// moment Enter arrives, clear the input, and send one request at a time, in order, each
+// with its own idempotency key (a resend after a lost answer posts nothing twice).
+(function () {
+  "use strict";
+  var form = document.getElementById("scan-form");
+  if (!form) return;
+  var input = document.getElementById("scan");
+  var queue = [];
+  var sending = false;
+  var audio = null;
+
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes); // works on plain http too, unlike randomUUID
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  // --- device id and the on-screen keyboard setting, remembered per device -------------
+  var device = localStorage.getItem("binscan.device");
+  if (!device) {
+    device = "web-" + newKey().slice(0, 12);
+    localStorage.setItem("binscan.device", device);
+  }
+  document.getElementById("device").value = device;
+
+  var keyboard = document.getElementById("keyboard");
+  function applyKeyboard(show) {
+    input.setAttribute("inputmode", show ? "text" : "none");
+    keyboard.setAttribute("aria-pressed", show ? "true" : "false");
+  }
+  applyKeyboard(localStorage.getItem("binscan.keyboard") !== "off");
+  keyboard.addEventListener("click", function () {
+    var show = input.getAttribute("inputmode") === "none";
+    localStorage.setItem("binscan.keyboard", show ? "on" : "off");
+    applyKeyboard(show);
+    input.blur();
+    input.focus();
+  });
+
+  // --- focus: the scan input always has it ------------------------------------------------
+  function refocus() {
+    var active = document.activeElement;
+    var typing = active && active !== input && (active.tagName === "INPUT" ||
+      active.tagName === "SELECT" || active.tagName === "TEXTAREA");
+    if (!typing) input.focus({ preventScroll: true });
+  }
+  document.addEventListener("click", function (ev) {
+    if (!ev.target.closest("input, select, textarea, a")) setTimeout(refocus, 0);
+  });
+  document.addEventListener("visibilitychange", refocus);
+  window.addEventListener("focus", refocus);
+
+  // --- capture ---------------------------------------------------------------------------
+  function fieldValue(name) {
+    var el = form.querySelector("#step [name='" + name + "']");
+    return el ? el.value : "";
+  }
+
+  function enqueue(fields) {
+    fields.key = newKey();
+    queue.push(fields);
+    pump();
+  }
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var by = ev.submitter;
+    var fields = {};
+    if (by && by.name === "action") {
+      fields.action = by.value;
+    } else if (by && by.name === "choose") { // a list entry: the same as scanning its code
+      fields.scan = by.value;
+    } else if (document.activeElement && document.activeElement.name === "qty") {
+      fields.action = "qty";
+    } else if (document.activeElement && document.activeElement.name === "date") {
+      fields.action = "expiry";
+    } else {
+      fields.scan = input.value;
+      input.value = "";
+      if (!fields.scan.trim()) return;
+    }
+    // Typed values belong to this press, not to whatever the page shows when it is sent.
+    fields.qty = fieldValue("qty");
+    fields.date = fieldValue("date");
+    enqueue(fields);
+    input.focus({ preventScroll: true });
+  });
+
+  input.addEventListener("keydown", function (ev) {
+    unlockAudio();
+    if (ev.key === "Tab" && input.value.trim()) { // a Tab suffix submits like Enter
+      ev.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  // --- send, one at a time, in order -------------------------------------------------------
+  function pump() {
+    if (sending || !queue.length) return;
+    sending = true;
+    send(queue[0]).then(function () {
+      queue.shift();
+      sending = false;
+      pump();
+    }, function () { // no answer (offline, server restarting): keep it, try again
+      sending = false;
+      showWaiting();
+      setTimeout(pump, 2000);
+    });
+  }
+
+  function send(fields) {
+    var data = new FormData(form);
+    ["scan", "action", "qty", "date"].forEach(function (n) { data.delete(n); });
+    Object.keys(fields).forEach(function (n) { data.set(n, fields[n]); });
+    return fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "HX-Request": "true", "HX-Target": "step" },
+    }).then(function (response) {
+      if (response.status >= 500) throw new Error("server error " + response.status);
+      return response.text().then(function (html) {
+        if (response.headers.get("HX-Redirect")) {
+          window.location.href = response.headers.get("HX-Redirect");
+          return;
+        }
+        swapStep(html);
+      });
+    });
+  }
+
+  function swapStep(html) {
+    var step = document.getElementById("step");
+    if (window.htmx && htmx.swap) {
+      htmx.swap(step, html, { swapStyle: "outerHTML" });
+    } else {
+      step.outerHTML = html;
+    }
+    feedback(document.getElementById("step").getAttribute("data-status"));
+    refocus();
+  }
+
+  function showWaiting() {
+    var step = document.getElementById("step");
+    var band = step.querySelector(".status-waiting") || document.createElement("p");
+    band.className = "status status-waiting";
+    band.setAttribute("role", "status");
+    band.textContent = "No connection: " + queue.length + " scan(s) waiting, sending again…";
+    step.insertBefore(band, step.firstChild);
+  }
+
+  // --- feedback a worker notices without looking -------------------------------------------
+  function unlockAudio() {
+    if (audio || !(window.AudioContext || window.webkitAudioContext)) return;
+    audio = new (window.AudioContext || window.webkitAudioContext)();
+  }
+
+  function tone(freq, start, length, type) {
+    var osc = audio.createOscillator();
+    var gain = audio.createGain();
+    osc.type = type;
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0.25, audio.currentTime + start);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + start + length);
+    osc.connect(gain).connect(audio.destination);
+    osc.start(audio.currentTime + start);
+    osc.stop(audio.currentTime + start + length);
+  }
+
+  function feedback(status) {
+    document.body.setAttribute("data-last", status || "none");
+    if (status === "ok") {
+      if (audio) { tone(1320, 0, 0.08, "sine"); tone(1760, 0.09, 0.08, "sine"); }
+      if (navigator.vibrate) navigator.vibrate(40);
+    } else if (status === "error" || status === "warn") {
+      if (audio) { tone(220, 0, 0.18, "square"); tone(180, 0.2, 0.25, "square"); }
+      if (navigator.vibrate) navigator.vibrate([120, 60, 120]);
+    }
+  }
+})();

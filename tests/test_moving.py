@@ -1,0 +1,120 @@
+"""Moving and putaway through the flow's rules, on both databases."""
+
+import uuid
+
+import sqlalchemy as sa
+
+from tests.flowdriver import Worker
+from webapp import moving, stock
+from webapp.db import db
+from webapp.models import StockMovement
+
+
+def receive(site, sku="1042", qty=10, to="DOCK-1", lot=None):
+    stock.receive(
+        site.worker,
+        to_bin=to,
+        sku=sku,
+        qty=qty,
+        lot=lot,
+        expiry=site.expiry if lot else None,
+        key=uuid.uuid4().hex,
+    )
+
+
+def count_movements():
+    return db.session.scalar(sa.select(sa.func.count()).select_from(StockMovement))
+
+
+def test_putaway_from_the_dock_moves_all_of_it_to_the_suggested_bin(site):
+    receive(site, qty=10)
+    receive(site, qty=3, to="B-01-01-A")
+    w = Worker(moving, site.worker)
+    assert w("DOCK1").prompt == "Scan the item"
+    step = w("5012345678900")
+    assert step.prompt == "Scan the destination bin"
+    assert dict(step.context)["Quantity"] == "10"
+    assert dict(step.context)["Suggested bin"] == "B-01-01-A"  # already holds the item
+    done = w("B0101A")
+    assert done.message == "Moved: 10 × 1042 from DOCK-1 to B-01-01-A."
+    assert stock.on_hand("1042", "B-01-01-A") == 13 and stock.on_hand("1042", "DOCK-1") == 0
+
+
+def test_an_item_nowhere_else_is_suggested_the_first_empty_bin_in_walking_order(site):
+    receive(site, qty=5)
+    receive(site, sku="2001", lot="L1", qty=1, to="A-01-01-A")
+    rows = moving.putaway_list()
+    assert [(r["item"].sku, r["qty"], r["suggested"].code) for r in rows] == [
+        ("1042", 5, "A-01-02-A")
+    ]
+
+
+def test_moving_from_a_storage_bin_counts_each_scan_and_takes_a_typed_quantity(site):
+    receive(site, qty=30, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("A0101A")
+    w("5012345678900")
+    assert dict(w("5012345678900").context)["Quantity"] == "2"
+    assert dict(w("15012345678907").context)["Quantity"] == "14"
+    assert w(action="qty", qty="7").ok
+    assert w("A0102A").message == "Moved: 7 × 1042 from A-01-01-A to A-01-02-A."
+
+
+def test_an_item_the_bin_does_not_hold_is_refused_by_name(site):
+    receive(site, qty=3, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("A0101A")
+    step = w("4006381333931")
+    assert step.ok is False and step.message == ("Bin A-01-01-A holds no 2001; scan what is in it.")
+    assert count_movements() == 1
+
+
+def test_an_empty_source_bin_is_refused(site):
+    step = Worker(moving, site.worker)("A0102A")
+    assert step.ok is False and step.message == "Bin A-01-02-A is empty; scan another bin."
+
+
+def test_moving_more_than_the_bin_holds_is_refused_and_writes_nothing(site):
+    receive(site, qty=4, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("A0101A")
+    w("5012345678900")
+    w(action="qty", qty="6")
+    step = w("A0102A")
+    assert step.ok is False
+    assert step.message == "Bin A-01-01-A holds 4 of 1042; you tried to take 6."
+    assert step.state["qty"] == "6" and count_movements() == 1
+
+
+def test_a_bin_with_two_lots_asks_which_lot(site):
+    receive(site, sku="2001", lot="L1", qty=2, to="A-01-01-A")
+    receive(site, sku="2001", lot="L2", qty=5, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("A0101A")
+    step = w("4006381333931")
+    assert step.prompt == "Scan the lot" and "2 lots" in step.message
+    assert w("L9").message == "Bin A-01-01-A holds no lot L9 of 2001."
+    w("L2")
+    w(action="qty", qty="5")
+    assert w("B0101A").message == "Moved: 5 × 2001 lot L2 from A-01-01-A to B-01-01-A."
+
+
+def test_moving_the_whole_bin_moves_everything(site):
+    receive(site, qty=4, to="A-01-01-A")
+    receive(site, sku="2001", lot="L1", qty=2, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("A0101A")
+    assert w(action="whole").prompt == "Scan the destination bin"
+    step = w("B0101A")
+    assert step.message == "Moved: everything in A-01-01-A (2 lines) to B-01-01-A."
+    assert stock.on_hand("2001", "B-01-01-A", lot="L1") == 2
+    assert stock.on_hand("1042", "A-01-01-A") == 0
+
+
+def test_the_destination_scan_must_be_a_bin(site):
+    receive(site, qty=4, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("A0101A")
+    w("5012345678900")
+    step = w("4006381333931")
+    assert step.message == "That is item 2001 (Item 2001); scan the destination bin."

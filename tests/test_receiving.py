@@ -1,0 +1,187 @@
+"""Receiving on the floor, through the flow's rules (steps.run), on both databases."""
+
+import uuid
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from tests import flowdriver
+from webapp import receiving, stock
+from webapp.db import db
+from webapp.models import DocStatus, Lot, Receipt, ReceiptLine, StockMovement
+
+
+@pytest.fixture
+def po(site):
+    receipt = Receipt(number="PO1001", warehouse_id=site.warehouse.id, supplier="Acme")
+    receipt.lines = [
+        ReceiptLine(item_id=site.widget.id, expected_qty=24),
+        ReceiptLine(item_id=site.milk.id, expected_qty=10),
+    ]
+    db.session.add(receipt)
+    db.session.commit()
+    return receipt
+
+
+def Worker(user):
+    return flowdriver.Worker(receiving, user)
+
+
+def movements():
+    return list(db.session.scalars(sa.select(StockMovement).order_by(StockMovement.id)))
+
+
+def test_receiving_a_receipt_by_scans_puts_eaches_and_cases_on_the_dock(site, po):
+    w = Worker(site.worker)
+    assert w().prompt == "Scan a receipt, or choose one"
+    assert w("PO1001").prompt == "Scan the item"
+    assert w("5012345678900").context[-1] == ("Quantity", "1")
+    assert w("]I115012345678907").context[-1] == ("Quantity", "13")  # a case adds 12
+    done = w("DOCK1")
+    assert done.ok and done.message == "Received: 13 × 1042 into DOCK-1."
+    assert done.prompt == "Scan the item" and done.state == {"receipt": "PO1001"}
+    assert stock.on_hand("1042", "DOCK-1") == 13
+    (m,) = movements()
+    assert (m.reference, m.device_id, m.user_id) == ("PO1001", "test-gun", site.worker.id)
+    assert [r["received"] for r in done.data["progress"]] == [13, 0]
+
+
+def test_a_scan_of_the_wrong_kind_says_what_it_was_and_what_to_scan(site, po):
+    w = Worker(site.worker)
+    step = w("DOCK1")
+    assert step.ok is False
+    assert step.message == "That is bin DOCK-1; scan a receipt, or choose one below."
+    w("PO1001")
+    assert w("A0101A").message == "That is bin A-01-01-A; scan an item."
+    assert w("5012345678900").ok
+    assert w("PO1001").message == "That is receipt PO1001; scan the bin or dock it goes to."
+    assert movements() == []
+
+
+def test_an_unknown_barcode_is_shown_and_nothing_changes(site, po):
+    w = Worker(site.worker)
+    w("PO1001")
+    step = w("XYZ-NOT-A-CODE")
+    assert step.ok is False and "XYZ-NOT-A-CODE" in step.message
+    assert step.state == {"receipt": "PO1001"} and movements() == []
+
+
+def test_a_different_item_while_one_is_in_hand_is_refused(site, po):
+    w = Worker(site.worker)
+    w("PO1001")
+    w("5012345678900")
+    step = w("4006381333931")
+    assert step.ok is False and "You are receiving 1042" in step.message
+    assert step.state["sku"] == "1042" and movements() == []
+
+
+def test_over_receipt_warns_and_posts_only_when_confirmed(site, po):
+    w = Worker(site.worker)
+    w("PO1001")
+    w("5012345678900")
+    w(action="qty", qty="30")
+    step = w("DOCK1")
+    assert step.ok is None and "PO1001 expects 24 of 1042" in step.message
+    assert ("confirm", "Receive anyway") in step.actions and movements() == []
+    assert w(action="confirm").message == "Received: 30 × 1042 into DOCK-1."
+    assert stock.on_hand("1042", "DOCK-1") == 30
+
+
+def test_over_receipt_is_refused_when_the_policy_blocks_it(app, site, po):
+    app.config["OVER_RECEIPT"] = "block"
+    w = Worker(site.worker)
+    w("PO1001")
+    w("5012345678900")
+    w(action="qty", qty="25")
+    step = w("DOCK1")
+    assert step.ok is False and "not allowed" in step.message and movements() == []
+
+
+@pytest.mark.parametrize("typed", ["0", "-4", "abc", "2.5", "1000000"])
+def test_a_bad_typed_quantity_is_refused_and_keeps_the_count(site, po, typed):
+    w = Worker(site.worker)
+    w("PO1001")
+    w("5012345678900")
+    step = w(action="qty", qty=typed)
+    assert step.ok is False and step.state["qty"] == "1"
+
+
+def test_a_lot_tracked_item_asks_for_lot_and_expiry(site, po):
+    w = Worker(site.worker)
+    w("PO1001")
+    assert w("4006381333931").prompt == "Scan or type the lot"
+    assert w("L42").prompt == "Type the expiry date"
+    assert w("A0101A").ok is False  # a scan is not a date
+    assert w(action="expiry", date="2027-03-31").prompt == "Scan more, or scan where it goes"
+    assert w("DOCK1").ok
+    lot = db.session.scalar(sa.select(Lot).where(Lot.code == "L42"))
+    assert lot.expiry == date(2027, 3, 31)
+    assert stock.on_hand("2001", "DOCK-1", lot="L42") == 1
+
+
+def test_a_gs1_label_fills_item_lot_expiry_and_quantity_at_once(site, po):
+    w = Worker(site.worker)
+    w("PO1001")
+    step = w("]C10104006381333931172703313706\x1d10L77")  # GS ends the count
+    assert step.prompt == "Scan more, or scan where it goes"
+    assert dict(step.context)["Lot"] == "L77" and dict(step.context)["Quantity"] == "6"
+    w("DOCK1")
+    assert stock.on_hand("2001", "DOCK-1", lot="L77") == 6
+
+
+def test_the_same_submit_twice_posts_once(site, po):
+    w = Worker(site.worker)
+    w("PO1001")
+    w("5012345678900")
+    before = dict(w.state)
+    key = uuid.uuid4().hex
+    assert w("DOCK1", key=key).message.startswith("Received")
+    w.state = before  # the page had not been updated when the resend went out
+    assert w("DOCK1", key=key).message.startswith("Already recorded")
+    assert len(movements()) == 1
+
+
+def test_an_unexpected_item_is_flagged_and_recorded_at_closing(site, po):
+    w = Worker(site.worker)
+    w("PO1001")
+    step = w("3001")  # a serialised drill, labelled with its SKU, not on the receipt
+    assert step.ok is None and step.message == (
+        "3001 is not on PO1001: it will be recorded as unexpected."
+    )
+    assert w("SN-77").prompt == "Scan more, or scan where it goes"
+    assert w("DOCK1").ok
+    w("5012345678900")
+    w(action="qty", qty="20")
+    w("DOCK1")
+    closed = w(action="close")
+    assert closed.message == "Receipt PO1001 closed."
+    lines = {
+        line["item"].sku: (line["expected"], line["received"]) for line in closed.data["closed"]
+    }
+    assert lines == {"1042": (24, 20), "2001": (10, 0), "3001": (0, 1)}
+    receipt = db.session.scalar(sa.select(Receipt).where(Receipt.number == "PO1001"))
+    assert receipt.status == DocStatus.CLOSED and receipt.closed_by_id == site.worker.id
+    assert w("PO1001").message == "Receipt PO1001 is closed; choose an open receipt."
+
+
+def test_blind_receipt_records_the_reason_and_no_document(site):
+    w = Worker(site.worker)
+    w(action="blind")
+    w("5012345678900")
+    assert w("A0101A").message == "Received: 1 × 1042 into A-01-01-A."
+    (m,) = movements()
+    assert (m.reference, m.reason) == ("", "blind receipt")
+
+
+def test_undo_reverses_the_workers_last_receipt(site, po):
+    w = Worker(site.worker)
+    w("PO1001")
+    w("5012345678900")
+    w("DOCK1")
+    step = w(action="undo")
+    assert step.ok and step.message == "Undone: 1 × 1042."
+    assert stock.on_hand("1042", "DOCK-1") == 0
+    assert [r["received"] for r in step.data["progress"]] == [0, 0]
+    assert w(action="undo").message == "Your last movement is already undone."
+    assert len(movements()) == 2

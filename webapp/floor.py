@@ -1,0 +1,41 @@
+"""The floor: one screen per flow, each a short sequence of scans. Views are thin: the
+rules of each flow live in its own module (receiving, moving, picking, counting)."""
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from . import moving, receiving, steps
+
+bp = Blueprint("floor", __name__)
+
+FLOWS = {
+    "receive": (receiving, "Receive"),
+    "move": (moving, "Move"),
+}
+
+
+def _flow_page(name: str):
+    flow, title = FLOWS[name]
+    if request.method == "POST":
+        step = steps.run(flow, current_user, steps.read_entry())
+    else:
+        step = flow.view(steps.start_state(request.args))
+    return steps.respond("floor/page.html", step, flow=name, title=title)
+
+
+@bp.route("/receive", methods=["GET", "POST"])
+def receive():
+    """Receive against an expected receipt, or blind."""
+    return _flow_page("receive")
+
+
+@bp.route("/move", methods=["GET", "POST"])
+def move():
+    """Move stock bin to bin, or put it away from the dock."""
+    return _flow_page("move")
+
+
+@bp.get("/putaway")
+def putaway():
+    """What sits on the dock, each with a suggested bin."""
+    return render_template("move/putaway.html", rows=moving.putaway_list())

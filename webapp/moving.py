@@ -1,0 +1,251 @@
+"""Moving and putaway: scan the source bin, the item (and lot), the quantity, the
+destination. From the receiving dock the quantity defaults to all of it; "Whole bin" moves
+everything in the source bin at once.
+"""
+
+import sqlalchemy as sa
+
+from . import stock
+from .db import db
+from .models import Item, Location, LocationKind, Lot, StockBalance, Tracking, User
+from .scan import ScanKind
+from .steps import Entry, Step, wrong_kind
+
+balance = StockBalance.__table__
+PUTAWAY_KINDS = (LocationKind.PICK, LocationKind.STORAGE)
+
+
+def bin_contents(location: Location) -> list[tuple[Item, Lot | None, int]]:
+    rows = db.session.execute(
+        sa.select(Item, Lot, StockBalance.quantity)
+        .join(StockBalance, StockBalance.item_id == Item.id)
+        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+        .where(StockBalance.location_id == location.id, StockBalance.quantity > 0)
+        .order_by(Item.sku, Lot.expiry, Lot.code)
+    )
+    return [tuple(row) for row in rows]
+
+
+def suggest_bin(item: Item, warehouse_id: int, exclude: int | None = None) -> Location | None:
+    """Where to put an item away: a bin that already holds it (pick face first, then the
+    one holding most), else the first empty storage bin in walking order."""
+    holding = db.session.scalar(
+        sa.select(Location)
+        .join(StockBalance, StockBalance.location_id == Location.id)
+        .where(
+            StockBalance.item_id == item.id,
+            StockBalance.quantity > 0,
+            Location.kind.in_(PUTAWAY_KINDS),
+            Location.active,
+            Location.warehouse_id == warehouse_id,
+            Location.id != (exclude or 0),
+        )
+        .order_by((Location.kind == LocationKind.PICK).desc(), StockBalance.quantity.desc())
+        .limit(1)
+    )
+    if holding:
+        return holding
+    occupied = sa.select(balance.c.location_id).where(balance.c.quantity > 0)
+    return db.session.scalar(
+        sa.select(Location)
+        .where(
+            Location.kind.in_(PUTAWAY_KINDS),
+            Location.active,
+            Location.warehouse_id == warehouse_id,
+            Location.id.not_in(occupied),
+        )
+        .order_by(Location.sequence)
+        .limit(1)
+    )
+
+
+def putaway_list() -> list[dict]:
+    """What sits on the receiving docks, each with a suggested bin."""
+    rows = db.session.execute(
+        sa.select(Location, Item, Lot, StockBalance.quantity)
+        .join(StockBalance, StockBalance.location_id == Location.id)
+        .join(Item, Item.id == StockBalance.item_id)
+        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+        .where(Location.kind == LocationKind.DOCK, StockBalance.quantity > 0)
+        .order_by(Location.code, Item.sku)
+    )
+    return [
+        {
+            "dock": dock,
+            "item": item,
+            "lot": lot,
+            "qty": qty,
+            "suggested": suggest_bin(item, dock.warehouse_id),
+        }
+        for dock, item, lot, qty in rows
+    ]
+
+
+# --- the flow --------------------------------------------------------------------------
+
+
+def advance(user: User, entry: Entry) -> Step:
+    """One scan or button press on the move screen."""
+    s = dict(entry.state)
+    if entry.action == "cancel":
+        return view({}, "Cancelled; nothing was moved.", ok=True)
+    if entry.action == "whole":
+        stock.find_location(s.get("from", ""))
+        return view({"from": s["from"], "whole": "1"})
+    if entry.action == "qty":
+        s["qty"] = str(stock.parse_quantity(entry.typed_qty))
+        return view(s, f"Quantity set to {s['qty']}.", ok=True)
+    if not entry.scan.strip():
+        return view(s)
+    stage = _stage(s)
+    scan = entry.resolved({"from": "bin", "to": "bin", "lot": "lot"}.get(stage, "item"))
+    if stage == "from":
+        if scan.kind != ScanKind.LOCATION:
+            return view(s).refuse(wrong_kind(scan, "scan the bin to move from"))
+        if not bin_contents(scan.location):
+            return view(s).refuse(f"Bin {scan.location.code} is empty; scan another bin.")
+        return view({"from": scan.location.code}, f"Bin {scan.location.code}.", ok=True)
+    if stage == "item":
+        return _item_scanned(s, scan)
+    if stage == "lot":
+        if scan.kind in (ScanKind.LOCATION, ScanKind.DOCUMENT, ScanKind.USER):
+            return view(s).refuse(wrong_kind(scan, "scan the lot"))
+        return _lot_chosen(s, (scan.lot or scan.text).strip())
+    # stage "to": the destination, or more of the same item
+    if scan.kind == ScanKind.ITEM and s.get("sku") == scan.item.sku and not s.get("all"):
+        s["qty"] = str(int(s["qty"]) + scan.units)
+        return view(s, f"{s['qty']} of {s['sku']}.", ok=True)
+    if scan.kind != ScanKind.LOCATION:
+        return view(s).refuse(wrong_kind(scan, "scan the destination bin"))
+    return _post(user, entry, s, scan.location.code)
+
+
+def _item_scanned(s: dict, scan) -> Step:
+    if scan.kind != ScanKind.ITEM:
+        return view(s).refuse(wrong_kind(scan, "scan an item in this bin, or Whole bin"))
+    source = stock.find_location(s["from"])
+    held = [(lot, qty) for item, lot, qty in bin_contents(source) if item.id == scan.item.id]
+    if not held:
+        return view(s).refuse(f"Bin {source.code} holds no {scan.item.sku}; scan what is in it.")
+    s["sku"] = scan.item.sku
+    if source.kind == LocationKind.DOCK:  # putaway: all of it unless told otherwise
+        s["all"] = "1"
+    else:
+        s["qty"] = str(scan.units)
+    if scan.lot:
+        return _lot_chosen(s, scan.lot)
+    if len(held) == 1:
+        lot, qty = held[0]
+        return _lot_chosen(s, lot.code if lot else "")
+    return view(s, f"{scan.item.sku} is here in {len(held)} lots: scan the lot.", ok=None)
+
+
+def _lot_chosen(s: dict, lot_code: str) -> Step:
+    source = stock.find_location(s["from"])
+    item = stock.find_item(s["sku"])
+    held = {
+        (lot.code if lot else ""): qty for it, lot, qty in bin_contents(source) if it.id == item.id
+    }
+    if lot_code not in held:
+        return view(s).refuse(f"Bin {source.code} holds no lot {lot_code} of {item.sku}.")
+    if lot_code:
+        s["lot"] = lot_code
+    if s.pop("all", None):
+        s["qty"] = str(held[lot_code])
+    suggestion = ""
+    if source.kind == LocationKind.DOCK and (target := suggest_bin(item, source.warehouse_id)):
+        s["suggest"] = target.code
+        suggestion = f" Suggested bin: {target.code}."
+    return view(s, f"{s['qty']} × {item.sku}.{suggestion}", ok=True)
+
+
+def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
+    if s.get("whole"):
+        posted = stock.move_bin(
+            user, from_bin=s["from"], to_bin=to_bin, key=entry.key, device=entry.device
+        )
+        said = "Already recorded" if posted.replayed else "Moved"
+        n = len(posted.movements)
+        return view({}).success(
+            f"{said}: everything in {s['from']} ({n} line{'s' * (n != 1)}) to "
+            f"{posted.movement.to_location.code}.",
+            undo=None,
+        )
+    posted = stock.move(
+        user,
+        from_bin=s["from"],
+        to_bin=to_bin,
+        sku=s["sku"],
+        qty=s["qty"],
+        lot=s.get("lot"),
+        key=entry.key,
+        device=entry.device,
+    )
+    m = posted.movement
+    said = "Already recorded" if posted.replayed else "Moved"
+    lot = f" lot {m.lot.code}" if m.lot else ""
+    return view({}).success(
+        f"{said}: {m.quantity} × {m.item.sku}{lot} from {m.from_location.code} to "
+        f"{m.to_location.code}.",
+        undo=m.id,
+    )
+
+
+# --- what the worker sees ----------------------------------------------------------------
+
+
+def _stage(s: dict) -> str:
+    if not s.get("from"):
+        return "from"
+    if s.get("whole"):
+        return "to"
+    if not s.get("sku"):
+        return "item"
+    item = stock.find_item(s["sku"])
+    if item.tracking != Tracking.NONE and not s.get("lot"):
+        return "lot"
+    return "to"
+
+
+PROMPTS = {
+    "from": "Scan the bin to move from",
+    "item": "Scan the item",
+    "lot": "Scan the lot",
+    "to": "Scan the destination bin",
+}
+
+
+def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
+    stage = _stage(s)
+    context, data = [], {"stage": stage}
+    if s.get("from"):
+        source = stock.find_location(s["from"])
+        context.append(("From", source.code))
+        if stage in ("item", "lot"):
+            data["contents"] = bin_contents(source)
+    if s.get("whole"):
+        context.append(("Moving", "everything in the bin"))
+    if s.get("sku"):
+        item = stock.find_item(s["sku"])
+        context.append(("Item", f"{item.sku} {item.description}"))
+    if s.get("lot"):
+        context.append(("Lot", s["lot"]))
+    if s.get("qty"):
+        context.append(("Quantity", s["qty"]))
+    if s.get("suggest"):
+        context.append(("Suggested bin", s["suggest"]))
+    actions = []
+    if stage == "item":
+        actions.append(("whole", "Whole bin"))
+    if s:
+        actions.append(("cancel", "Cancel"))
+    return Step(
+        prompt=PROMPTS[stage],
+        state=s,
+        message=message,
+        ok=ok,
+        context=context,
+        actions=actions,
+        data=data,
+        qty_field=stage == "to" and not s.get("whole"),
+    )

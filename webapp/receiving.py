@@ -1,0 +1,325 @@
+"""Receiving: scan a receipt (or go blind), scan items, confirm the quantity, capture lots,
+scan where it goes. What has been received is read from the ledger, never kept twice.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+
+from . import stock
+from .db import db, transactional
+from .models import (
+    DocStatus,
+    Item,
+    Lot,
+    MovementKind,
+    Receipt,
+    ReceiptLine,
+    StockMovement,
+    Tracking,
+    User,
+    utcnow,
+)
+from .scan import ScanKind
+from .steps import Entry, Step, wrong_kind
+from .stock import StockError
+
+ITEM_FIELDS = ("sku", "lot", "expiry", "qty", "to")
+
+
+def open_receipts() -> list[Receipt]:
+    return list(
+        db.session.scalars(
+            sa.select(Receipt)
+            .where(Receipt.status.in_([DocStatus.OPEN, DocStatus.IN_PROGRESS]))
+            .order_by(Receipt.expected_on, Receipt.number)
+        )
+    )
+
+
+def received_by_item(number: str) -> dict[int, int]:
+    """Units received against a receipt per item: receipts less their reversals."""
+    m, original = StockMovement, sa.orm.aliased(StockMovement)
+    received = (
+        sa.select(m.item_id, sa.func.sum(m.quantity))
+        .where(m.reference == number, m.kind == MovementKind.RECEIVE)
+        .group_by(m.item_id)
+    )
+    undone = (
+        sa.select(m.item_id, sa.func.sum(m.quantity))
+        .join(original, m.reverses_id == original.id)
+        .where(m.reference == number, original.kind == MovementKind.RECEIVE)
+        .group_by(m.item_id)
+    )
+    totals = dict(db.session.execute(received).all())
+    for item_id, qty in db.session.execute(undone):
+        totals[item_id] -= qty
+    return totals
+
+
+def progress(receipt: Receipt) -> list[dict]:
+    """Each line with expected and received so far; unexpected items at the end."""
+    received = received_by_item(receipt.number)
+    rows = [
+        {
+            "item": line.item,
+            "expected": line.expected_qty,
+            "received": received.pop(line.item_id, 0),
+        }
+        for line in receipt.lines
+    ]
+    for item_id, qty in received.items():
+        rows.append({"item": db.session.get(Item, item_id), "expected": 0, "received": qty})
+    return rows
+
+
+@transactional
+def close_receipt(user: User, number: str) -> Receipt:
+    """Record what arrived beside what was expected, line by line, and close the receipt."""
+    receipt = _open_receipt(number)
+    received = received_by_item(receipt.number)
+    for line in receipt.lines:
+        line.received_qty = received.pop(line.item_id, 0)
+    for item_id, qty in received.items():  # arrived without being expected
+        receipt.lines.append(ReceiptLine(item_id=item_id, expected_qty=0, received_qty=qty))
+    receipt.status, receipt.closed_at, receipt.closed_by_id = DocStatus.CLOSED, utcnow(), user.id
+    return receipt
+
+
+def _open_receipt(number: str) -> Receipt:
+    receipt = db.session.scalar(sa.select(Receipt).where(Receipt.number == number))
+    if receipt is None:
+        raise StockError(f"There is no receipt {number}.")
+    if receipt.status in (DocStatus.CLOSED, DocStatus.CANCELLED):
+        raise StockError(f"Receipt {number} is closed; choose an open receipt.")
+    return receipt
+
+
+# --- the flow --------------------------------------------------------------------------
+
+
+def advance(user: User, entry: Entry) -> Step:
+    """One scan or button press on the receiving screen."""
+    s = dict(entry.state)
+    if entry.action == "blind":
+        return view({"blind": "1"}, "Blind receipt: no document.", ok=True)
+    if entry.action == "cancel":
+        return view(_without_item(s), "Cancelled; nothing was received.", ok=True)
+    if entry.action == "close":
+        receipt = close_receipt(user, s.get("receipt", ""))
+        return closed_view(receipt)
+    if entry.action == "qty":
+        s["qty"] = str(stock.parse_quantity(entry.typed_qty))
+        s.pop("to", None)
+        return view(s, f"Quantity set to {s['qty']}.", ok=True)
+    if entry.action in ("expiry", "noexpiry"):
+        s["expiry"] = "none" if entry.action == "noexpiry" else _typed_date(entry.typed_date)
+        return view(s)
+    if entry.action == "confirm" and s.get("to"):
+        return _post(user, entry, s, s["to"])
+    if not entry.scan.strip():
+        return view(s)
+    return _scanned(user, entry, s)
+
+
+def _scanned(user: User, entry: Entry, s: dict) -> Step:
+    stage = _stage(s)
+    scan = entry.resolved({"document": "document", "lot": "lot"}.get(stage, "item"))
+    if stage == "document" or (stage == "item" and scan.kind == ScanKind.DOCUMENT):
+        if scan.kind != ScanKind.DOCUMENT or not isinstance(scan.document, Receipt):
+            return view(s).refuse(wrong_kind(scan, "scan a receipt, or choose one below"))
+        receipt = _open_receipt(scan.document.number)
+        return view({"receipt": receipt.number}, f"Receiving {receipt.number}.", ok=True)
+    if stage == "item":
+        return _item_scanned(s, scan)
+    if stage == "lot":
+        if scan.kind in (ScanKind.LOCATION, ScanKind.DOCUMENT, ScanKind.USER):
+            return view(s).refuse(wrong_kind(scan, "scan or type the lot"))
+        s["lot"] = (scan.lot or scan.text).strip()[:40]
+        if scan.expiry:
+            s["expiry"] = scan.expiry.isoformat()
+        return view(s, f"Lot {s['lot']}.", ok=True)
+    if stage == "expiry":
+        return view(s).refuse("Type the expiry date and press Set, or press No expiry.")
+    # quantity stage: more of the same item, or the destination
+    if scan.kind == ScanKind.ITEM:
+        if scan.item.sku != s["sku"] or (scan.lot and scan.lot != s.get("lot")):
+            return view(s).refuse(
+                f"You are receiving {s['sku']}. Scan where it goes to finish it, or Cancel."
+            )
+        s["qty"] = str(int(s["qty"]) + scan.units)
+        return view(s, f"{s['qty']} of {s['sku']}.", ok=True)
+    if scan.kind != ScanKind.LOCATION:
+        return view(s).refuse(wrong_kind(scan, "scan the bin or dock it goes to"))
+    return _post(user, entry, s, scan.location.code)
+
+
+def _item_scanned(s: dict, scan) -> Step:
+    if scan.kind != ScanKind.ITEM:
+        return view(s).refuse(wrong_kind(scan, "scan an item"))
+    s.update(sku=scan.item.sku, qty=str(scan.units))
+    if scan.lot:
+        s["lot"] = scan.lot
+    if scan.expiry:
+        s["expiry"] = scan.expiry.isoformat()
+    message = f"{scan.item.sku} {scan.item.description}: {s['qty']}."
+    if s.get("receipt"):
+        receipt = _open_receipt(s["receipt"])
+        if all(line.item_id != scan.item.id for line in receipt.lines):
+            return view(s).warn(
+                f"{scan.item.sku} is not on {receipt.number}: it will be recorded as unexpected."
+            )
+    return view(s, message, ok=True)
+
+
+def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
+    qty = int(s["qty"])
+    if s.get("receipt") and entry.action != "confirm":
+        refusal = _over_receipt(s, qty, to_bin)
+        if refusal:
+            return refusal
+    expiry = date.fromisoformat(s["expiry"]) if s.get("expiry") not in (None, "", "none") else None
+    posted = stock.receive(
+        user,
+        to_bin=to_bin,
+        sku=s["sku"],
+        qty=qty,
+        lot=s.get("lot") or None,
+        expiry=expiry,
+        key=entry.key,
+        device=entry.device,
+        reference=s.get("receipt", ""),
+        reason="" if s.get("receipt") else "blind receipt",
+    )
+    m = posted.movement
+    said = "Already recorded" if posted.replayed else "Received"
+    lot = f" lot {m.lot.code}" if m.lot else ""
+    return view(_without_item(s)).success(
+        f"{said}: {m.quantity} × {m.item.sku}{lot} into {m.to_location.code}.", undo=m.id
+    )
+
+
+def _over_receipt(s: dict, qty: int, to_bin: str) -> Step | None:
+    receipt = _open_receipt(s["receipt"])
+    item = stock.find_item(s["sku"])
+    expected = sum(line.expected_qty for line in receipt.lines if line.item_id == item.id)
+    if not expected:
+        return None  # unexpected item: flagged when scanned, recorded at closing
+    received = received_by_item(receipt.number).get(item.id, 0)
+    if received + qty <= expected:
+        return None
+    policy = current_app.config["OVER_RECEIPT"]
+    said = (
+        f"{receipt.number} expects {expected} of {item.sku}; {received} received, "
+        f"so {qty} more makes {received + qty}."
+    )
+    if policy == "block":
+        return view(s).refuse(f"{said} Over-receipt is not allowed: type a smaller quantity.")
+    if policy == "warn":
+        return view({**s, "to": to_bin}).warn(f"{said} Receive anyway?")
+    return None
+
+
+# --- what the worker sees ----------------------------------------------------------------
+
+
+def _stage(s: dict) -> str:
+    if not s.get("receipt") and not s.get("blind"):
+        return "document"
+    if not s.get("sku"):
+        return "item"
+    item = stock.find_item(s["sku"])
+    if item.tracking != Tracking.NONE and not s.get("lot"):
+        return "lot"
+    if item.tracking == Tracking.LOT and "expiry" not in s and not _lot_known(item, s["lot"]):
+        return "expiry"
+    if s.get("to"):
+        return "confirm"
+    return "quantity"
+
+
+def _lot_known(item: Item, code: str) -> bool:
+    return bool(
+        db.session.scalar(sa.select(Lot.id).where(Lot.item_id == item.id, Lot.code == code))
+    )
+
+
+PROMPTS = {
+    "document": "Scan a receipt, or choose one",
+    "item": "Scan the item",
+    "lot": "Scan or type the lot",
+    "expiry": "Type the expiry date",
+    "quantity": "Scan more, or scan where it goes",
+    "confirm": "Over-receipt: confirm",
+}
+
+
+def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
+    stage = _stage(s)
+    context = []
+    if s.get("receipt"):
+        context.append(("Receipt", s["receipt"]))
+    elif s.get("blind"):
+        context.append(("Receipt", "blind (no document)"))
+    if s.get("sku"):
+        item = stock.find_item(s["sku"])
+        context.append(("Item", f"{item.sku} {item.description}"))
+    if s.get("lot"):
+        context.append(("Lot", s["lot"]))
+    if s.get("expiry") not in (None, ""):
+        context.append(("Expiry", "none" if s["expiry"] == "none" else s["expiry"]))
+    if s.get("qty"):
+        context.append(("Quantity", s["qty"]))
+    actions = []
+    if stage == "confirm":
+        actions.append(("confirm", "Receive anyway"))
+    if s.get("sku"):
+        actions.append(("cancel", "Cancel item"))
+    elif s.get("receipt"):
+        actions.append(("close", "Close receipt"))
+    data = {"stage": stage}
+    if stage == "document":
+        data["receipts"] = open_receipts()
+    elif s.get("receipt"):
+        data["progress"] = progress(_open_receipt(s["receipt"]))
+    return Step(
+        prompt=PROMPTS[stage],
+        state=s,
+        message=message,
+        ok=ok,
+        context=context,
+        actions=actions,
+        data=data,
+        qty_field=stage in ("quantity", "confirm"),
+    )
+
+
+def closed_view(receipt: Receipt) -> Step:
+    lines = [
+        {"item": line.item, "expected": line.expected_qty, "received": line.received_qty}
+        for line in receipt.lines
+    ]
+    return Step(
+        prompt="Scan a receipt, or choose one",
+        state={},
+        message=f"Receipt {receipt.number} closed.",
+        ok=True,
+        data={"stage": "document", "closed": lines, "receipts": open_receipts()},
+    )
+
+
+def _without_item(s: dict) -> dict:
+    return {k: v for k, v in s.items() if k not in ITEM_FIELDS}
+
+
+def _typed_date(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise StockError("Type the expiry date, or press No expiry.")
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise StockError(
+            f"“{text[:20]}” is not a date: use the date picker (YYYY-MM-DD)."
+        ) from None

@@ -1,0 +1,123 @@
+"""Steps: the scanning surface every floor flow shares.
+
+A flow is a short sequence of scans. Its rules live in a plain module (receiving,
+moving, picking, counting) as a function `advance(user, entry) -> Step`. The state so far
+(bin, item, lot, quantity...) travels in hidden fields of the page, so any web process can
+serve the next scan and a stale or replayed page is re-checked against the database.
+"""
+
+import uuid
+from dataclasses import dataclass, field, replace
+
+from flask import make_response, render_template, request
+
+from . import stock
+from .db import db
+from .scan import Scan, ScanKind, resolve
+from .stock import StockError
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One request from the scan form: the state it carries and what the worker did."""
+
+    state: dict[str, str]
+    scan: str = ""  # the scanned (or typed) text, if any
+    action: str = ""  # a button: "confirm", "done", "cancel", "qty" ...
+    key: str = ""  # idempotency key of this submit
+    typed_qty: str = ""  # the quantity field
+    typed_date: str = ""  # the date field (lot expiry)
+    device: str = ""  # the handheld's own id, kept in its browser
+
+    def resolved(self, context: str) -> Scan:
+        return resolve(self.scan, context=context)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the worker sees next: the prompt, what is known so far, and the status band."""
+
+    prompt: str
+    state: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+    # True: green band; False: red band (and a 422); None: amber band if there is a message
+    ok: bool | None = None
+    context: list[tuple[str, str]] = field(default_factory=list)
+    undo: int | None = None  # a movement the worker may undo now
+    qty_field: bool = False  # show the "type a quantity" field
+    actions: list[tuple[str, str]] = field(default_factory=list)  # (action, button label)
+    data: dict = field(default_factory=dict)  # flow-specific things to show (lines, lists)
+
+    def refuse(self, message: str) -> "Step":
+        return replace(self, message=message, ok=False, undo=None)
+
+    def success(self, message: str, undo: int | None = None) -> "Step":
+        return replace(self, message=message, ok=True, undo=undo)
+
+    def warn(self, message: str) -> "Step":
+        """Needs the worker's attention, but nothing was refused."""
+        return replace(self, message=message, ok=None)
+
+
+def read_entry() -> Entry:
+    form = request.form
+    state = {k[2:]: v for k, v in form.items() if k.startswith("s_")}
+    action = form.get("action", "")
+    scan = form.get("choose") or form.get("scan", "")  # a list entry stands for its scan
+    if not action and not scan.strip():
+        # Enter pressed in a typed field without JavaScript: it means that field's button.
+        action = "qty" if form.get("qty") else "expiry" if form.get("date") else ""
+    return Entry(
+        state=state,
+        scan=scan,
+        action=action,
+        key=form.get("key", ""),
+        typed_qty=form.get("qty", ""),
+        typed_date=form.get("date", ""),
+        device=form.get("device", "")[:64],
+    )
+
+
+def wrong_kind(scan: Scan, wanted: str) -> str:
+    """The message for a scan of the wrong kind: say what it was and what is wanted."""
+    if scan.kind in (ScanKind.UNKNOWN, ScanKind.INVALID):
+        return scan.message
+    return f"That is {scan.describe()}; {wanted}."
+
+
+def run(flow, user, entry: Entry) -> Step:
+    """Advance a flow module (its `advance` and `view`). Undo is the same everywhere; a
+    refusal keeps the worker on the step they were on, with the reason in red."""
+    try:
+        if entry.action == "undo":
+            posted = stock.undo_last(user, key=entry.key, device=entry.device)
+            m = posted.movement
+            return flow.view(entry.state).success(f"Undone: {m.quantity} × {m.item.sku}.")
+        return flow.advance(user, entry)
+    except StockError as error:
+        db.session.rollback()
+        try:
+            step = flow.view(entry.state)
+        except StockError:  # the page itself is stale (a closed document): start over
+            step = flow.view({})
+        return step.refuse(error.message)
+
+
+def start_state(args) -> dict[str, str]:
+    """A flow opened from a link (a putaway row, a pick list) starts with its values."""
+    return {k[2:]: v for k, v in args.items() if k.startswith("s_")}
+
+
+def respond(template: str, step: Step, **page):
+    """The whole page, or only the step fragment when the scan queue asks for it."""
+    fragment = request.headers.get("HX-Target") == "step"
+    html = render_template(
+        "floor/_step.html" if fragment else template,
+        step=step,
+        new_key=uuid.uuid4().hex,
+        **page,
+    )
+    response = make_response(html, 422 if step.ok is False else 200)
+    response.headers["Vary"] = "HX-Request, HX-Target"
+    response.headers["Cache-Control"] = "no-store"
+    return response
