@@ -6,12 +6,19 @@ work lives in plain modules (users, demo, csvio) that the admin pages call too.
 
 import click
 
-from . import demo, users
+from . import csvio, demo, users
 from .stock import StockError
 
 
 def init_app(app):
-    for command in (create_user, load_demo):
+    for command in (
+        create_user,
+        load_demo,
+        import_items,
+        export_items,
+        import_locations,
+        export_locations,
+    ):
         app.cli.add_command(command)
 
 
@@ -54,3 +61,53 @@ def load_demo(if_empty):
         click.echo(f"Demo users: {names} (passwords in the README).")
     if loaded.users_kept:
         click.echo(f"Kept existing users as they were: {', '.join(loaded.users_kept)}.")
+
+
+def _report(result: csvio.ImportResult, what: str) -> None:
+    """Print the import's counts, or every row error and fail (exit status 1)."""
+    if not result.ok:
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        rows = len({e.row for e in result.errors})
+        raise click.ClickException(
+            f"{len(result.errors)} error(s) in {rows} row(s); no {what} were imported."
+        )
+    click.echo(
+        f"Imported {what}: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged."
+    )
+
+
+@click.command("import-items")
+@click.argument("file", type=click.File("rb"))
+def import_items(file):
+    """Create and update items from a CSV file (all rows or none)."""
+    _report(csvio.import_items(file), "items")
+
+
+@click.command("export-items")
+@click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
+def export_items(file):
+    """Write all items as CSV to FILE (default: standard output)."""
+    n = csvio.export_items(file)
+    if file.name != "<stdout>":
+        click.echo(f"Exported {n} items to {file.name}.")
+
+
+@click.command("import-locations")
+@click.argument("file", type=click.File("rb"))
+@click.option(
+    "--new-warehouses", is_flag=True, help="Create warehouses the file names that do not exist."
+)
+def import_locations(file, new_warehouses):
+    """Create and update bins from a CSV file (all rows or none)."""
+    _report(csvio.import_locations(file, new_warehouses), "bins")
+
+
+@click.command("export-locations")
+@click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
+def export_locations(file):
+    """Write all bins as CSV to FILE (default: standard output), in walking order."""
+    n = csvio.export_locations(file)
+    if file.name != "<stdout>":
+        click.echo(f"Exported {n} bins to {file.name}.")
