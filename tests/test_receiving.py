@@ -180,7 +180,7 @@ def test_undo_reverses_the_workers_last_receipt(site, po):
     w("5012345678900")
     w("DOCK1")
     step = w(action="undo")
-    assert step.ok and step.message == "Undone: 1 × 1042."
+    assert step.ok and step.message == "Undone: 1 × 1042 out of DOCK-1."
     assert stock.on_hand("1042", "DOCK-1") == 0
     assert [r["received"] for r in step.data["progress"]] == [0, 0]
     assert w(action="undo").message == "Your last movement is already undone."

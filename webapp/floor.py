@@ -4,13 +4,14 @@ rules of each flow live in its own module (receiving, moving, picking, counting)
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from . import moving, receiving, steps
+from . import moving, picking, receiving, steps
 
 bp = Blueprint("floor", __name__)
 
 FLOWS = {
     "receive": (receiving, "Receive"),
     "move": (moving, "Move"),
+    "pick": (picking, "Pick"),
 }
 
 
@@ -33,6 +34,12 @@ def receive():
 def move():
     """Move stock bin to bin, or put it away from the dock."""
     return _flow_page("move")
+
+
+@bp.route("/pick", methods=["GET", "POST"])
+def pick():
+    """Pick a pick list bin by bin in walking order."""
+    return _flow_page("pick")
 
 
 @bp.get("/putaway")

@@ -164,12 +164,10 @@ def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
         posted = stock.move_bin(
             user, from_bin=s["from"], to_bin=to_bin, key=entry.key, device=entry.device
         )
-        said = "Already recorded" if posted.replayed else "Moved"
         n = len(posted.movements)
         return view({}).success(
-            f"{said}: everything in {s['from']} ({n} line{'s' * (n != 1)}) to "
-            f"{posted.movement.to_location.code}.",
-            undo=None,
+            f"Moved: everything in {s['from']} ({n} line{'s' * (n != 1)}) to "
+            f"{posted.movement.to_location.code}."
         )
     posted = stock.move(
         user,
@@ -181,14 +179,11 @@ def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
         key=entry.key,
         device=entry.device,
     )
-    m = posted.movement
-    said = "Already recorded" if posted.replayed else "Moved"
-    lot = f" lot {m.lot.code}" if m.lot else ""
-    return view({}).success(
-        f"{said}: {m.quantity} × {m.item.sku}{lot} from {m.from_location.code} to "
-        f"{m.to_location.code}.",
-        undo=m.id,
-    )
+    return view({}).success(f"Moved: {stock.describe(posted.movement)}.", undo=posted.movement.id)
+
+
+def after_post(s: dict) -> dict:
+    return {}
 
 
 # --- what the worker sees ----------------------------------------------------------------

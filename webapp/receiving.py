@@ -16,7 +16,6 @@ from .models import (
     MovementKind,
     Receipt,
     ReceiptLine,
-    StockMovement,
     Tracking,
     User,
     utcnow,
@@ -39,23 +38,7 @@ def open_receipts() -> list[Receipt]:
 
 
 def received_by_item(number: str) -> dict[int, int]:
-    """Units received against a receipt per item: receipts less their reversals."""
-    m, original = StockMovement, sa.orm.aliased(StockMovement)
-    received = (
-        sa.select(m.item_id, sa.func.sum(m.quantity))
-        .where(m.reference == number, m.kind == MovementKind.RECEIVE)
-        .group_by(m.item_id)
-    )
-    undone = (
-        sa.select(m.item_id, sa.func.sum(m.quantity))
-        .join(original, m.reverses_id == original.id)
-        .where(m.reference == number, original.kind == MovementKind.RECEIVE)
-        .group_by(m.item_id)
-    )
-    totals = dict(db.session.execute(received).all())
-    for item_id, qty in db.session.execute(undone):
-        totals[item_id] -= qty
-    return totals
+    return stock.posted_by_item(number, MovementKind.RECEIVE)
 
 
 def progress(receipt: Receipt) -> list[dict]:
@@ -105,7 +88,7 @@ def advance(user: User, entry: Entry) -> Step:
     if entry.action == "blind":
         return view({"blind": "1"}, "Blind receipt: no document.", ok=True)
     if entry.action == "cancel":
-        return view(_without_item(s), "Cancelled; nothing was received.", ok=True)
+        return view(after_post(s), "Cancelled; nothing was received.", ok=True)
     if entry.action == "close":
         receipt = close_receipt(user, s.get("receipt", ""))
         return closed_view(receipt)
@@ -192,11 +175,8 @@ def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
         reference=s.get("receipt", ""),
         reason="" if s.get("receipt") else "blind receipt",
     )
-    m = posted.movement
-    said = "Already recorded" if posted.replayed else "Received"
-    lot = f" lot {m.lot.code}" if m.lot else ""
-    return view(_without_item(s)).success(
-        f"{said}: {m.quantity} × {m.item.sku}{lot} into {m.to_location.code}.", undo=m.id
+    return view(after_post(s)).success(
+        f"Received: {stock.describe(posted.movement)}.", undo=posted.movement.id
     )
 
 
@@ -309,7 +289,8 @@ def closed_view(receipt: Receipt) -> Step:
     )
 
 
-def _without_item(s: dict) -> dict:
+def after_post(s: dict) -> dict:
+    """The state once an item is received: the same receipt, ready for the next item."""
     return {k: v for k, v in s.items() if k not in ITEM_FIELDS}
 
 

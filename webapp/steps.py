@@ -89,10 +89,15 @@ def run(flow, user, entry: Entry) -> Step:
     """Advance a flow module (its `advance` and `view`). Undo is the same everywhere; a
     refusal keeps the worker on the step they were on, with the reason in red."""
     try:
+        if posted := stock.replayed(user, entry.key):
+            # Sent again (a double press, a retry after a lost answer): it was recorded;
+            # answer as the first time did, whatever the page's state says now.
+            return flow.view(flow.after_post(entry.state)).success(
+                f"Already recorded: {stock.describe(posted.movement)}."
+            )
         if entry.action == "undo":
             posted = stock.undo_last(user, key=entry.key, device=entry.device)
-            m = posted.movement
-            return flow.view(entry.state).success(f"Undone: {m.quantity} × {m.item.sku}.")
+            return flow.view(entry.state).success(f"Undone: {stock.describe(posted.movement)}.")
         return flow.advance(user, entry)
     except StockError as error:
         db.session.rollback()

@@ -453,6 +453,8 @@ def pick(
         return done
     qty = parse_quantity(qty)
     source, target = _active_location(from_bin), _active_location(to_bin)
+    if source.id == target.id:
+        raise StockError(f"That is bin {source.code} again; scan a different destination bin.")
     if target.kind != LocationKind.STAGING:
         raise StockError(f"Picked stock goes to a staging location; {target.code} is not one.")
     item = find_item(sku)
@@ -581,6 +583,8 @@ def undo_last(user: User, *, key: str, device: str = "") -> Posted:
     )
     if last is None:
         raise StockError("You have no movement to undo.")
+    if db.session.scalar(sa.select(StockMovement.id).where(StockMovement.reverses_id == last.id)):
+        raise StockError("Your last movement is already undone.")
     window = timedelta(minutes=current_app.config["UNDO_MINUTES"])
     if utcnow() - last.created_at > window:
         raise StockError(
@@ -588,6 +592,46 @@ def undo_last(user: User, *, key: str, device: str = "") -> Posted:
             f"{current_app.config['UNDO_MINUTES']} minutes old; ask a supervisor to correct it."
         )
     return reverse(user, movement_id=last.id, key=key, device=device, reason="undone by worker")
+
+
+def replayed(user: User, key: str) -> Posted | None:
+    """What this key already posted, if anything (a resent or replayed submit)."""
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+        return None
+    prior = _prior(key)
+    return _replay(user, prior) if prior else None
+
+
+def describe(m: StockMovement) -> str:
+    """One line a worker reads: "13 × 1042 lot L4 from A-01-01-A to SHIP-1"."""
+    lot = f" lot {m.lot.code}" if m.lot else ""
+    where = {
+        (True, True): f" from {m.from_location and m.from_location.code} to "
+        f"{m.to_location and m.to_location.code}",
+        (False, True): f" into {m.to_location and m.to_location.code}",
+        (True, False): f" out of {m.from_location and m.from_location.code}",
+    }[(m.from_location_id is not None, m.to_location_id is not None)]
+    return f"{m.quantity} × {m.item.sku}{lot}{where}"
+
+
+def posted_by_item(reference: str, kind: MovementKind) -> dict[int, int]:
+    """Units posted against a document (a receipt, a pick list) per item, less reversals."""
+    m, original = StockMovement, sa.orm.aliased(StockMovement)
+    posted = (
+        sa.select(m.item_id, sa.func.sum(m.quantity))
+        .where(m.reference == reference, m.kind == kind)
+        .group_by(m.item_id)
+    )
+    undone = (
+        sa.select(m.item_id, sa.func.sum(m.quantity))
+        .join(original, m.reverses_id == original.id)
+        .where(m.reference == reference, original.kind == kind)
+        .group_by(m.item_id)
+    )
+    totals = dict(db.session.execute(posted).all())
+    for item_id, qty in db.session.execute(undone):
+        totals[item_id] -= qty
+    return totals
 
 
 def on_hand(sku: str, bin: str, lot: str | None = None) -> int:

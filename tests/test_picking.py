@@ -1,0 +1,152 @@
+"""Picking through the flow's rules, on both databases."""
+
+import uuid
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from tests.flowdriver import Worker
+from webapp import picking, stock
+from webapp.db import db
+from webapp.models import CountTask, DocStatus, PickLine, PickList, StockMovement
+from webapp.stock import StockError
+
+
+def receive(site, to, qty, sku="1042", lot=None, expiry=None):
+    stock.receive(
+        site.worker, to_bin=to, sku=sku, qty=qty, lot=lot, expiry=expiry, key=uuid.uuid4().hex
+    )
+
+
+def make_list(site, number, lines):
+    pick_list = PickList(number=number, warehouse_id=site.warehouse.id)
+    pick_list.lines = [PickLine(item_id=item.id, ordered_qty=qty) for item, qty in lines]
+    db.session.add(pick_list)
+    db.session.commit()
+    return pick_list
+
+
+@pytest.fixture
+def stocked(site):
+    receive(site, "B-01-01-A", 10)  # later in the walk
+    receive(site, "A-01-02-A", 4, sku="2001", lot="LATE", expiry=date(2028, 1, 1))
+    receive(site, "B-01-01-A", 4, sku="2001", lot="SOON", expiry=date(2027, 1, 1))
+    make_list(site, "PL2001", [(site.widget, 6), (site.milk, 3)])
+    return site
+
+
+def picks():
+    return list(
+        db.session.scalars(
+            sa.select(StockMovement).where(StockMovement.kind == "pick").order_by(StockMovement.id)
+        )
+    )
+
+
+def test_a_pick_list_is_walked_in_order_with_the_first_expiring_lot(stocked):
+    w = Worker(picking, stocked.worker)
+    assert w(action="take").prompt == "Go to B-01-01-A, scan the bin"
+    assert w("B0101A").prompt == "Scan the item 1042"
+    for n in range(1, 6):
+        assert w("5012345678900").message == f"{n} of 6."
+    assert w("5012345678900").message == "Picked: 6 × 1042 from B-01-01-A."
+    # Milk: lot SOON in B-01-01-A expires before lot LATE in A-01-02-A, earlier in the walk.
+    assert w.step.prompt == "Go to B-01-01-A, scan the bin"
+    w("B0101A")
+    assert dict(w.step.context)["Lot"] == "SOON (expires 2027-01-01)"
+    wrong_lot = w("]C1010400638133393110LATE")
+    assert wrong_lot.message == "Wrong lot: take lot SOON, which expires first."
+    assert w(action="qty", qty="3").message == "Picked: 3 × 2001 from B-01-01-A."
+    assert w.step.prompt == "Pick list done"
+    assert [(r["picked"], r["short"]) for r in w.step.data["summary"]] == [(6, 0), (3, 0)]
+    assert stock.on_hand("1042", "SHIP-1") == 6
+    assert stock.on_hand("2001", "SHIP-1", lot="SOON") == 3
+    pick_list = db.session.scalar(sa.select(PickList).where(PickList.number == "PL2001"))
+    assert pick_list.status == DocStatus.CLOSED
+
+
+def test_wrong_bin_and_wrong_item_are_refused_naming_the_right_one(stocked):
+    w = Worker(picking, stocked.worker)
+    w(action="take")
+    step = w("A0102A")
+    assert step.ok is False
+    assert step.message == "Wrong bin: that is A-01-02-A. Go to B-01-01-A."
+    w("B0101A")
+    task_item = dict(w.step.context)["Item"].split()[0]
+    other = "4006381333931" if task_item == "1042" else "5012345678900"
+    step = w(other)
+    assert step.ok is False and step.message.startswith("Wrong item: that is ")
+    assert f"Pick {task_item}" in step.message and picks() == []
+
+
+def test_two_workers_never_get_the_same_list(stocked):
+    make_list(stocked, "PL2002", [(stocked.widget, 1)])
+    first = picking.take_next(stocked.worker)
+    second = picking.take_next(stocked.other)
+    assert {first.number, second.number} == {"PL2001", "PL2002"}
+    with pytest.raises(StockError, match="No pick lists are waiting"):
+        picking.take_next(stocked.boss)
+    step = Worker(picking, stocked.boss)(first.number)
+    assert step.ok is False and step.message == (
+        f"Pick list {first.number} is being picked by Wendy Worker."
+    )
+
+
+def test_a_worker_gets_back_the_list_they_were_picking(stocked):
+    first = picking.take_next(stocked.worker)
+    make_list(stocked, "PL2002", [(stocked.widget, 1)])
+    assert picking.take_next(stocked.worker).number == first.number
+
+
+def test_picking_more_than_asked_is_refused(stocked):
+    w = Worker(picking, stocked.worker)
+    w(action="take")
+    w("B0101A")
+    step = w(action="qty", qty="99")
+    assert step.ok is False and step.message.startswith("Pick ") and picks() == []
+
+
+def test_a_short_pick_records_what_was_found_raises_a_count_and_ends_short(site):
+    receive(site, "A-01-01-A", 2)
+    make_list(site, "PL2009", [(site.widget, 5)])
+    w = Worker(picking, site.worker)
+    w(action="take")
+    w("A0101A")
+    step = w(action="short", qty="1")
+    assert step.ok is None and "found 1 of 2 in A-01-01-A" in step.message
+    assert "No other bin holds 1042: 4 recorded short." in step.message
+    assert stock.on_hand("1042", "SHIP-1") == 1
+    task = db.session.scalar(sa.select(CountTask).where(CountTask.source == "short_pick"))
+    assert task.location_id == site.a1.id and task.status == DocStatus.OPEN
+    pick_list = db.session.scalar(sa.select(PickList).where(PickList.number == "PL2009"))
+    assert pick_list.status == DocStatus.CLOSED and pick_list.lines[0].short_qty == 4
+    assert step.data["summary"][0] == {"item": site.widget, "ordered": 5, "picked": 1, "short": 4}
+
+
+def test_after_a_short_pick_the_rest_comes_from_another_bin(site):
+    receive(site, "A-01-01-A", 2)
+    receive(site, "B-01-01-A", 10)
+    make_list(site, "PL2010", [(site.widget, 5)])
+    w = Worker(picking, site.worker)
+    w(action="take")
+    assert w.step.prompt == "Go to A-01-01-A, scan the bin"
+    w("A0101A")
+    w(action="short", qty="0")
+    assert w.step.prompt == "Go to B-01-01-A, scan the bin"
+    assert dict(w.step.context)["Pick"] == "0 of 5"
+    w("B0101A")
+    assert w(action="qty", qty="5").message == "Picked: 5 × 1042 from B-01-01-A."
+    assert w.step.prompt == "Pick list done"
+
+
+def test_the_same_pick_resent_posts_once(stocked):
+    w = Worker(picking, stocked.worker)
+    w(action="take")
+    w("B0101A")
+    before, key = dict(w.state), uuid.uuid4().hex
+    qty = dict(w.step.context)["Pick"].split()[-1]
+    w(action="qty", qty=qty, key=key)
+    w.state = before
+    assert w(action="qty", qty=qty, key=key).message.startswith("Already recorded")
+    assert len(picks()) == 1

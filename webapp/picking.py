@@ -1,0 +1,392 @@
+"""Picking: take the next open pick list and walk it bin by bin in walking order. At each
+bin: scan the bin, scan the item (lots first-expiry-first-out), pick the quantity into the
+staging location. A short pick records what was found, raises a count task for the bin,
+and the rest is sought in another bin; what no bin holds is recorded short on the line.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from . import stock
+from .db import db, transactional
+from .models import (
+    CountTask,
+    DocStatus,
+    Location,
+    LocationKind,
+    Lot,
+    MovementKind,
+    PickLine,
+    PickList,
+    StockBalance,
+    User,
+    utcnow,
+)
+from .scan import ScanKind
+from .steps import Entry, Step, wrong_kind
+from .stock import StockError
+
+PICKABLE = (LocationKind.PICK, LocationKind.STORAGE)
+
+
+@dataclass(frozen=True)
+class Task:
+    """Go to this bin and pick this many of the line's item (from this lot)."""
+
+    line: PickLine
+    location: Location
+    lot: Lot | None
+    qty: int
+
+
+def _outstanding(pick_list: PickList) -> list[tuple[PickLine, int]]:
+    """Each line with what is still to pick: ordered, less picked, less recorded short."""
+    picked = stock.posted_by_item(pick_list.number, MovementKind.PICK)
+    rows = []
+    for line in pick_list.lines:
+        done = min(picked.get(line.item_id, 0), line.ordered_qty - line.short_qty)
+        picked[line.item_id] = picked.get(line.item_id, 0) - done
+        rows.append((line, line.ordered_qty - line.short_qty - done))
+    return rows
+
+
+def tasks(pick_list: PickList) -> tuple[list[Task], list[tuple[PickLine, int]]]:
+    """The next bin for every open line (walking order), and the lines no bin can fill."""
+    open_lines = [(line, left) for line, left in _outstanding(pick_list) if left > 0]
+    if not open_lines:
+        return [], []
+    under_count = sa.select(CountTask.location_id).where(
+        CountTask.source == "short_pick", CountTask.status == DocStatus.OPEN
+    )
+    rows = db.session.execute(
+        sa.select(StockBalance.item_id, Location, Lot, StockBalance.quantity)
+        .join(Location, Location.id == StockBalance.location_id)
+        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+        .where(
+            StockBalance.item_id.in_({line.item_id for line, _ in open_lines}),
+            StockBalance.quantity > 0,
+            Location.kind.in_(PICKABLE),
+            Location.active,
+            Location.warehouse_id == pick_list.warehouse_id,
+            Location.id.not_in(under_count),
+        )
+        # First expiry first out; then the walk.
+        .order_by(Lot.expiry.is_(None), Lot.expiry, Location.sequence)
+    ).all()
+    found, unfillable = [], []
+    for line, left in open_lines:
+        source = next((r for r in rows if r[0] == line.item_id), None)
+        if source is None:
+            unfillable.append((line, left))
+        else:
+            _, location, lot, qty = source
+            found.append(Task(line, location, lot, min(left, qty)))
+    found.sort(key=lambda t: (t.location.sequence, t.location.code))
+    return found, unfillable
+
+
+@transactional
+def take_next(user: User) -> PickList:
+    """The worker's list in progress, else the oldest open list: never one another took."""
+    mine = db.session.scalar(
+        sa.select(PickList).where(
+            PickList.assigned_to_id == user.id, PickList.status == DocStatus.IN_PROGRESS
+        )
+    )
+    if mine:
+        return mine
+    for _ in range(5):
+        oldest = (
+            sa.select(PickList.id)
+            .where(PickList.status == DocStatus.OPEN)
+            .order_by(PickList.created_at, PickList.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)  # PostgreSQL: skip a list being taken
+        )
+        list_id = db.session.scalar(oldest)
+        if list_id is None:
+            raise StockError("No pick lists are waiting.")
+        if _claim(user, list_id):
+            return db.session.get(PickList, list_id)
+    raise StockError("Others are taking lists at the same moment: press Take next again.")
+
+
+@transactional
+def take(user: User, number: str) -> PickList:
+    """A list chosen by scanning its barcode: open, or already this worker's."""
+    pick_list = db.session.scalar(sa.select(PickList).where(PickList.number == number))
+    if pick_list is None:
+        raise StockError(f"There is no pick list {number}.")
+    if pick_list.status == DocStatus.IN_PROGRESS and pick_list.assigned_to_id == user.id:
+        return pick_list
+    if pick_list.status in (DocStatus.CLOSED, DocStatus.CANCELLED):
+        raise StockError(f"Pick list {number} is closed.")
+    if not _claim(user, pick_list.id):
+        db.session.refresh(pick_list)
+        who = pick_list.assigned_to.name if pick_list.assigned_to else "someone else"
+        raise StockError(f"Pick list {number} is being picked by {who}.")
+    db.session.refresh(pick_list)
+    return pick_list
+
+
+def _claim(user: User, list_id: int) -> bool:
+    claimed = db.session.execute(
+        sa.update(PickList)
+        .where(PickList.id == list_id, PickList.status == DocStatus.OPEN)
+        .values(status=DocStatus.IN_PROGRESS, assigned_to_id=user.id, assigned_at=utcnow())
+    )
+    return claimed.rowcount == 1
+
+
+@transactional
+def settle(pick_list: PickList) -> tuple[list[Task], list[tuple[PickLine, int]]]:
+    """Record as short what no bin can fill, and close the list when nothing is left."""
+    found, unfillable = tasks(pick_list)
+    for line, left in unfillable:
+        line.short_qty += left
+    if not found and pick_list.status != DocStatus.CLOSED:
+        pick_list.status, pick_list.closed_at = DocStatus.CLOSED, utcnow()
+    return found, unfillable
+
+
+@transactional
+def _raise_count(user: User, location: Location) -> CountTask:
+    task = db.session.scalar(
+        sa.select(CountTask).where(
+            CountTask.location_id == location.id, CountTask.status == DocStatus.OPEN
+        )
+    )
+    if task is None:
+        number = f"CTS{location.id}T{int(utcnow().timestamp())}"
+        task = CountTask(
+            number=number, location_id=location.id, source="short_pick", created_by_id=user.id
+        )
+        db.session.add(task)
+    else:
+        task.source = "short_pick"
+    return task
+
+
+def staging_for(pick_list: PickList) -> Location:
+    staging = db.session.scalar(
+        sa.select(Location)
+        .where(
+            Location.warehouse_id == pick_list.warehouse_id,
+            Location.kind == LocationKind.STAGING,
+            Location.active,
+        )
+        .order_by(Location.sequence, Location.code)
+        .limit(1)
+    )
+    if staging is None:
+        raise StockError("This warehouse has no staging location to pick into; tell a supervisor.")
+    return staging
+
+
+def summary(pick_list: PickList) -> list[dict]:
+    picked = stock.posted_by_item(pick_list.number, MovementKind.PICK)
+    return [
+        {
+            "item": line.item,
+            "ordered": line.ordered_qty,
+            "picked": picked.get(line.item_id, 0),
+            "short": line.short_qty,
+        }
+        for line in pick_list.lines
+    ]
+
+
+# --- the flow --------------------------------------------------------------------------
+
+
+def advance(user: User, entry: Entry) -> Step:
+    """One scan or button press on the pick screen."""
+    s = dict(entry.state)
+    if entry.action == "take":
+        return _started(take_next(user))
+    if not s.get("list"):
+        if not entry.scan.strip():
+            return view(s)
+        scan = entry.resolved("document")
+        if scan.kind != ScanKind.DOCUMENT or not isinstance(scan.document, PickList):
+            return view(s).refuse(wrong_kind(scan, "scan a pick list, or press Take next"))
+        return _started(take(user, scan.document.number))
+    pick_list = _mine(user, s["list"])
+    task = _current(pick_list, s)
+    if task is None:
+        return view(s)
+    if entry.action == "short":
+        return _short(user, entry, pick_list, task, s)
+    if entry.action == "qty":
+        n = stock.parse_quantity(entry.typed_qty)
+        if n > task.qty:
+            return view(s).refuse(f"Pick {task.qty} here, not {n}.")
+        s["qty"] = str(n)
+        if n < task.qty:
+            return view(s).warn(
+                f"That is {n} of {task.qty}: scan more, or press Short if the bin has no more."
+            )
+        return _post(user, entry, pick_list, task, s)
+    if not entry.scan.strip():
+        return view(s)
+    if not s.get("bin"):
+        scan = entry.resolved("bin")
+        if scan.kind == ScanKind.LOCATION and scan.location.id == task.location.id:
+            s["bin"] = task.location.code
+            return view(s, f"Bin {task.location.code}: pick {task.qty}.", ok=True)
+        if scan.kind == ScanKind.LOCATION:
+            return view(s).refuse(
+                f"Wrong bin: that is {scan.location.code}. Go to {task.location.code}."
+            )
+        return view(s).refuse(wrong_kind(scan, f"scan bin {task.location.code} first"))
+    scan = entry.resolved("item")
+    item = task.line.item
+    if scan.kind != ScanKind.ITEM:
+        return view(s).refuse(wrong_kind(scan, f"scan the item {item.sku}"))
+    if scan.item.id != item.id:
+        return view(s).refuse(
+            f"Wrong item: that is {scan.item.sku}. Pick {item.sku} ({item.description})."
+        )
+    if scan.lot and task.lot and scan.lot != task.lot.code:
+        return view(s).refuse(f"Wrong lot: take lot {task.lot.code}, which expires first.")
+    got = int(s.get("qty") or 0) + scan.units
+    if got > task.qty:
+        return view(s).refuse(f"That makes {got}; pick only {task.qty}. Put {got - task.qty} back.")
+    s["qty"] = str(got)
+    if got < task.qty:
+        return view(s, f"{got} of {task.qty}.", ok=True)
+    return _post(user, entry, pick_list, task, s)
+
+
+def _started(pick_list: PickList) -> Step:
+    settle(pick_list)
+    return view({"list": pick_list.number}, f"Picking {pick_list.number}.", ok=True)
+
+
+def _mine(user: User, number: str) -> PickList:
+    pick_list = db.session.scalar(sa.select(PickList).where(PickList.number == number))
+    if pick_list is None or pick_list.assigned_to_id != user.id:
+        raise StockError(f"Pick list {number} is not yours; take a list first.")
+    return pick_list
+
+
+def _current(pick_list: PickList, s: dict) -> Task | None:
+    found, _ = tasks(pick_list)
+    if not found:
+        return None
+    task = found[0]
+    if s.get("bin") and s["bin"] != task.location.code:  # the page was stale
+        for name in ("bin", "qty"):
+            s.pop(name, None)
+    return task
+
+
+def _post(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -> Step:
+    posted = stock.pick(
+        user,
+        from_bin=task.location.code,
+        to_bin=staging_for(pick_list).code,
+        sku=task.line.item.sku,
+        qty=int(s["qty"]),
+        lot=task.lot.code if task.lot else None,
+        key=entry.key,
+        device=entry.device,
+        reference=pick_list.number,
+    )
+    settle(pick_list)
+    m = posted.movement
+    return view(after_post(s)).success(
+        f"Picked: {m.quantity} × {m.item.sku} from {m.from_location.code}.", undo=m.id
+    )
+
+
+def _short(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -> Step:
+    typed = entry.typed_qty.strip()
+    found = (
+        (0 if typed == "0" else stock.parse_quantity(typed)) if typed else int(s.get("qty") or 0)
+    )
+    if found >= task.qty:
+        return view(s).refuse(f"{found} is not short of {task.qty}: pick it as usual.")
+    if found:
+        stock.pick(
+            user,
+            from_bin=task.location.code,
+            to_bin=staging_for(pick_list).code,
+            sku=task.line.item.sku,
+            qty=found,
+            lot=task.lot.code if task.lot else None,
+            key=entry.key,
+            device=entry.device,
+            reference=pick_list.number,
+            reason=f"short pick: {task.qty} asked",
+        )
+    count = _raise_count(user, task.location)
+    _, unfillable = settle(pick_list)
+    short = sum(left for line, left in unfillable if line.id == task.line.id)
+    said = (
+        f"Short pick: found {found} of {task.qty} in {task.location.code}; "
+        f"count {count.number} raised."
+    )
+    if short:
+        said += f" No other bin holds {task.line.item.sku}: {short} recorded short."
+    return view(after_post(s)).warn(said)
+
+
+def after_post(s: dict) -> dict:
+    return {"list": s["list"]} if s.get("list") else {}
+
+
+# --- what the worker sees ----------------------------------------------------------------
+
+
+def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
+    if not s.get("list"):
+        waiting = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(PickList)
+            .where(PickList.status == DocStatus.OPEN)
+        )
+        return Step(
+            prompt="Take the next pick list",
+            state={},
+            message=message,
+            ok=ok,
+            actions=[("take", "Take next")],
+            data={"waiting": waiting},
+        )
+    pick_list = db.session.scalar(sa.select(PickList).where(PickList.number == s["list"]))
+    task = _current(pick_list, s) if pick_list.status != DocStatus.CLOSED else None
+    if task is None:
+        return Step(
+            prompt="Pick list done",
+            state={},
+            message=message or f"{pick_list.number} is complete.",
+            ok=True if ok is None else ok,
+            context=[("Pick list", pick_list.number)],
+            actions=[("take", "Take next")],
+            data={"summary": summary(pick_list)},
+        )
+    item = task.line.item
+    context = [
+        ("Pick list", pick_list.number),
+        ("Bin", task.location.code),
+        ("Item", f"{item.sku} {item.description}"),
+    ]
+    if task.lot:
+        expiry = f" (expires {task.lot.expiry})" if task.lot.expiry else ""
+        context.append(("Lot", task.lot.code + expiry))
+    context.append(("Pick", f"{s.get('qty') or 0} of {task.qty}"))
+    prompt = (
+        f"Scan the item {item.sku}" if s.get("bin") else f"Go to {task.location.code}, scan the bin"
+    )
+    return Step(
+        prompt=prompt,
+        state=s,
+        message=message,
+        ok=ok,
+        context=context,
+        qty_field=bool(s.get("bin")),
+        actions=[("short", "Short: bin has less")] if s.get("bin") else [],
+        data={"summary": summary(pick_list)},
+    )
