@@ -292,3 +292,8 @@ def test_any_string_resolves_without_an_exception_to_a_kind_and_a_message(floor,
 
 def test_a_stray_trailing_control_character_from_the_scanner_is_ignored(floor):
     assert resolve("A0101A\x04\r\n", "bin").location.id == floor.a1.id
+
+
+def test_an_item_label_without_a_gtin_resolves_by_its_sku(floor):
+    scan = resolve("]C03001", "item")
+    assert (scan.kind, scan.item.sku, scan.pack_qty, scan.lots) == (ScanKind.ITEM, "3001", 1, [])

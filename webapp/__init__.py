@@ -43,9 +43,11 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     from . import api, cli, errors, home
+    from .labels_views import bp as labels_bp
 
     app.register_blueprint(home.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(labels_bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

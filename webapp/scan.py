@@ -286,6 +286,8 @@ def _lookup(scan, text, *, gtins=(), lot=None, plain, context) -> None:
                 ItemBarcode.code.in_(item_keys)
             )
         )
+    if plain:  # an item label without a GTIN carries the SKU
+        parts.append(row("sku", Item.id, Item.sku).where(Item.sku.in_(keys)))
     if plain and own:
         parts.append(row("location", Location.id, Location.barcode).where(Location.barcode == own))
         for model in (Receipt, PickList, CountTask):
@@ -305,14 +307,14 @@ def _lookup(scan, text, *, gtins=(), lot=None, plain, context) -> None:
     rows = db.session.execute(sa.union_all(*parts)).all()
     if not rows:
         return
-    order = ["item", "location", "Receipt", "PickList", "CountTask", "user", "lot"]
+    order = ["item", "sku", "location", "Receipt", "PickList", "CountTask", "user", "lot"]
     if gtins and not plain:
         order = ["item", "lot"]
 
     def kind_of(r):
-        return {"item": ScanKind.ITEM, "lot": ScanKind.LOT, "location": ScanKind.LOCATION}.get(
-            r.k, ScanKind.USER if r.k == "user" else ScanKind.DOCUMENT
-        )
+        kinds = {"item": ScanKind.ITEM, "sku": ScanKind.ITEM, "lot": ScanKind.LOT}
+        kinds |= {"location": ScanKind.LOCATION, "user": ScanKind.USER}
+        return kinds.get(r.k, ScanKind.DOCUMENT)
 
     def rank(r):
         exact = r.c == text or r.c in gtins or (r.k == "location" and r.c == own)
@@ -320,9 +322,10 @@ def _lookup(scan, text, *, gtins=(), lot=None, plain, context) -> None:
 
     best = min(rows, key=rank)
     _load(scan, best, kind_of(best), [r for r in rows if r.k == "lot" and rank(r) == rank(best)])
-    if best.k == "item" and lot_keys:
-        lots = [r.id for r in rows if r.k == "lot"]
-        scan.lots = list(db.session.scalars(sa.select(Lot).where(Lot.id.in_(lots)))) if lots else []
+    if not plain and best.k == "item" and lot_keys:  # GS1: the item's own lot, if known
+        lot_rows = [r for r in rows if r.k == "lot"]
+        ids = [r.id for r in lot_rows if r.c == lot] or [r.id for r in lot_rows]
+        scan.lots = list(db.session.scalars(sa.select(Lot).where(Lot.id.in_(ids)))) if ids else []
 
 
 def _case_forms(text: str) -> set[str]:
