@@ -23,6 +23,10 @@ MAX_QUANTITY = 99_999
 # Over-receipt beyond a receipt line's expected quantity: "allow", "warn" (confirm) or "block".
 OVER_RECEIPT = "warn"
 
+# Cycle counts: every bin with stock is counted once per this many days; the fifth of
+# bins holding the most value four times as often.
+CYCLE_COUNT_DAYS = 90
+
 # A worker may reverse their own last movement for this many minutes.
 UNDO_MINUTES = 5
 
@@ -37,3 +41,31 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # several scanners type; "\u241d" is the printable GS symbol.
 # From the environment as JSON, e.g. BINSCAN_GS1_SEPARATORS='["\u001d", "~"]'.
 GS1_SEPARATORS = ["\x1d", "<GS>", "{GS}", "^]", "~", "|", "\u241d"]
+
+# Sign-in. A device unused for IDLE_MINUTES is signed out at its next request.
+IDLE_MINUTES = 30
+# This many wrong PINs in a row lock the user for SIGNIN_LOCK_MINUTES (in every process).
+SIGNIN_MAX_FAILURES = 5
+SIGNIN_LOCK_MINUTES = 5
+# Remember-me is not offered; should a remember cookie ever be set, it is short and locked down.
+REMEMBER_COOKIE_DURATION = 12 * 3600
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+# CSRF tokens live as long as the session (idle timeout, PERMANENT_SESSION_LIFETIME) rather
+# than one hour: a scanning page works through htmx for a whole shift without reloading.
+WTF_CSRF_TIME_LIMIT = None
+
+# Only our own files. Camera scanning will need "'self' 'wasm-unsafe-eval'" in script-src
+# (the barcode-detector polyfill's WebAssembly) and "media-src": "'self' blob:".
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "connect-src": "'self'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+}
+# Strict-Transport-Security in production (seconds; 0 turns it off).
+HSTS_SECONDS = 365 * 24 * 3600

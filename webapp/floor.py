@@ -4,7 +4,7 @@ rules of each flow live in its own module (receiving, moving, picking, counting)
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from . import moving, picking, receiving, steps
+from . import counting, moving, picking, receiving, steps
 
 bp = Blueprint("floor", __name__)
 
@@ -12,6 +12,7 @@ FLOWS = {
     "receive": (receiving, "Receive"),
     "move": (moving, "Move"),
     "pick": (picking, "Pick"),
+    "count": (counting, "Count"),
 }
 
 
@@ -40,6 +41,12 @@ def move():
 def pick():
     """Pick a pick list bin by bin in walking order."""
     return _flow_page("pick")
+
+
+@bp.route("/count", methods=["GET", "POST"])
+def count():
+    """Count a bin, blind."""
+    return _flow_page("count")
 
 
 @bp.get("/putaway")

@@ -1,0 +1,135 @@
+"""Counting through the flow's rules, on both databases."""
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from tests.flowdriver import Worker
+from webapp import counting, stock
+from webapp.db import db
+from webapp.models import CountLine, CountStatus, CountTask, DocStatus, StockMovement
+
+
+def receive(site, to, qty, sku="1042", lot=None):
+    stock.receive(
+        site.worker,
+        to_bin=to,
+        sku=sku,
+        qty=qty,
+        lot=lot,
+        expiry=site.expiry if lot else None,
+        key=uuid.uuid4().hex,
+    )
+
+
+@pytest.fixture
+def task(site):
+    receive(site, "A-01-01-A", 13)
+    receive(site, "A-01-01-A", 5, sku="2001", lot="L1")
+    t = CountTask(number="CT3001", location_id=site.a1.id)
+    db.session.add(t)
+    db.session.commit()
+    return t
+
+
+def lines():
+    rows = db.session.scalars(sa.select(CountLine).order_by(CountLine.id))
+    return [
+        (r.item.sku, r.lot.code if r.lot else "", r.system_qty, r.counted_qty, r.status)
+        for r in rows
+    ]
+
+
+def movement_count():
+    return db.session.scalar(sa.select(sa.func.count()).select_from(StockMovement))
+
+
+def test_a_matching_blind_count_closes_the_task_and_posts_nothing(site, task):
+    w = Worker(counting, site.worker)
+    assert w("CT3001").prompt == "Go to A-01-01-A, scan the bin"
+    assert w("A0101A").prompt == "Scan each item, then Done"
+    w("15012345678907")  # a case of 12
+    assert w("5012345678900").message == "1042: 13."
+    assert w("4006381333931").prompt == "Scan the lot of 2001"
+    assert w("L1").message == "2001 lot L1: 1."
+    assert w(action="qty", qty="5").message == "Set to 5."
+    assert w(action="done").message == "Counted A-01-01-A: it matches."
+    assert lines() == [
+        ("1042", "", 13, 13, CountStatus.MATCHED),
+        ("2001", "L1", 5, 5, CountStatus.MATCHED),
+    ]
+    assert db.session.get(CountTask, task.id).status == DocStatus.CLOSED
+    assert movement_count() == 2
+
+
+def test_the_count_screen_never_shows_the_system_quantity(site, task):
+    w = Worker(counting, site.worker)
+    w("A0101A")  # scanning the bin picks its task
+    step = w("5012345678900")
+    shown = " ".join(f"{k} {v}" for k, v in step.context) + step.message + step.prompt
+    assert "13" not in shown and step.message == "1042: 1."
+
+
+def test_a_variance_goes_to_the_supervisor_and_posts_nothing(site, task):
+    w = Worker(counting, site.worker)
+    w("A0101A")
+    w("5012345678900")
+    w(action="qty", qty="11")
+    w("]C1010400638133393110L9")  # a lot the system never had in this bin
+    step = w(action="done")
+    assert step.ok is None and step.message == (
+        "Counted A-01-01-A: 3 differences sent to a supervisor."
+    )
+    assert lines() == [
+        ("1042", "", 13, 11, CountStatus.PENDING),
+        ("2001", "L1", 5, 0, CountStatus.PENDING),
+        ("2001", "L9", 0, 1, CountStatus.PENDING),
+    ]
+    assert stock.on_hand("1042", "A-01-01-A") == 13 and movement_count() == 2
+
+
+def test_an_empty_bin_can_be_confirmed_empty(site):
+    t = CountTask(number="CT3002", location_id=site.a2.id)
+    db.session.add(t)
+    db.session.commit()
+    w = Worker(counting, site.worker)
+    w("A0102A")
+    assert w(action="done").ok is False
+    assert w(action="empty").message == "Counted A-01-02-A: it matches."
+    assert db.session.get(CountTask, t.id).status == DocStatus.CLOSED
+
+
+def test_the_wrong_bin_or_a_bin_without_a_task_is_refused(site, task):
+    w = Worker(counting, site.worker)
+    assert w("B0101A").message == "Bin B-01-01-A has no count task."
+    w("CT3001")
+    assert w("B0101A").message == "Wrong bin: that is B-01-01-A. Count A-01-01-A."
+    w("A0101A")
+    assert w("B0101A").message == "Finish A-01-01-A first: press Done."
+
+
+def test_done_sent_twice_records_one_count(site, task):
+    w = Worker(counting, site.worker)
+    w("A0101A")
+    w("5012345678900")
+    before = dict(w.state)
+    w(action="done")
+    w.state = before
+    assert w(action="done").message == "Already recorded: count CT3001 done."
+    assert len(lines()) == 2
+
+
+def test_a_task_for_another_worker_is_refused(site, task):
+    task.assigned_to_id = site.other.id
+    db.session.commit()
+    step = Worker(counting, site.worker)("CT3001")
+    assert step.ok is False and "for another worker" in step.message
+
+
+def test_cycle_counts_raise_tasks_for_bins_not_counted_lately(site, task):
+    receive(site, "B-01-01-A", 2)
+    created = counting.schedule_cycle_counts(every_days=30)
+    # A-01-01-A already has an open task; B-01-01-A gets one. The dock is not a bin.
+    assert [t.location.code for t in created] == ["B-01-01-A"]
+    assert counting.schedule_cycle_counts(every_days=30) == []
