@@ -1,0 +1,159 @@
+"""The floor screens over HTTP, on both databases: pages, fragments, refusals, resends."""
+
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import sign_in
+from webapp import stock
+from webapp.db import db
+from webapp.models import PickLine, PickList, Receipt, ReceiptLine, StockMovement
+
+HIDDEN = re.compile(r'<input type="hidden" name="s_([a-z_]+)" value="([^"]*)">')
+SCAN_QUEUE = {"HX-Request": "true", "HX-Target": "step"}
+
+
+class Scanner:
+    """Posts to a floor screen as scan.js does: the page's hidden state plus one scan."""
+
+    def __init__(self, client, url):
+        self.client, self.url, self.state = client, url, {}
+
+    def __call__(self, scan="", action="", key=None, js=True, **fields):
+        data = {f"s_{k}": v for k, v in self.state.items()}
+        data.update(scan=scan, action=action, key=key or uuid.uuid4().hex, device="gun-7",
+                    **fields)
+        response = self.client.post(self.url, data=data, headers=SCAN_QUEUE if js else {})
+        self.state = dict(HIDDEN.findall(response.get_data(as_text=True)))
+        return response
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def po(site):
+    receipt = Receipt(number="PO1001", warehouse_id=site.warehouse.id, supplier="Acme")
+    receipt.lines = [ReceiptLine(item_id=site.widget.id, expected_qty=24)]
+    db.session.add(receipt)
+    db.session.commit()
+    return receipt
+
+
+def movements():
+    return db.session.scalar(sa.select(sa.func.count()).select_from(StockMovement))
+
+
+@pytest.mark.parametrize("url", ["/receive", "/move", "/pick", "/count"])
+def test_each_floor_screen_is_a_whole_page_with_one_scan_input(signed_in_client, url):
+    response = signed_in_client.get(url)
+    page = text(response)
+    assert response.status_code == 200
+    assert page.count('id="scan"') == 1 and 'id="step"' in page
+    assert "htmx-2.0.11.min.js" in page and "scan.js" in page
+    assert page.index('id="scan"') < page.index('id="step"')  # the input is not swapped
+
+
+def test_the_floor_needs_a_signed_in_user(client, site):
+    response = client.get("/receive")
+    assert response.status_code == 302 and "/signin" in response.headers["Location"]
+    assert movements() == 0
+
+
+def test_a_scan_step_returns_only_a_small_fragment(signed_in_client, po):
+    scan = Scanner(signed_in_client, "/receive")
+    response = scan("PO1001")
+    body = text(response)
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="step"') and "<html" not in body
+    assert len(response.data) < 4096
+    assert "HX-Target" in response.headers["Vary"]
+    assert "Scan the item" in body
+
+
+def test_a_refusal_is_a_422_with_the_message_and_writes_nothing(signed_in_client, po):
+    scan = Scanner(signed_in_client, "/receive")
+    response = scan("DOCK1")
+    assert response.status_code == 422
+    assert "That is bin DOCK-1; scan a receipt, or choose one below." in text(response)
+    assert 'data-status="error"' in text(response) and movements() == 0
+
+
+def test_receiving_over_http_posts_to_the_ledger_with_user_and_device(signed_in_client, site, po):
+    scan = Scanner(signed_in_client, "/receive")
+    scan("PO1001")
+    scan("5012345678900")
+    response = scan("DOCK1")
+    assert "Received: 1 × 1042 into DOCK-1." in text(response)
+    m = db.session.scalar(sa.select(StockMovement))
+    assert (m.user_id, m.device_id, m.reference) == (site.worker.id, "gun-7", "PO1001")
+
+
+def test_a_double_submit_posts_once(signed_in_client, site, po):
+    scan = Scanner(signed_in_client, "/receive")
+    scan("PO1001")
+    scan("5012345678900")
+    state, key = dict(scan.state), uuid.uuid4().hex
+    scan("DOCK1", key=key)
+    scan.state = state
+    assert "Already recorded: 1 × 1042 into DOCK-1." in text(scan("DOCK1", key=key))
+    assert movements() == 1 and stock.on_hand("1042", "DOCK-1") == 1
+
+
+def test_without_javascript_a_plain_post_gets_the_whole_page(signed_in_client, po):
+    scan = Scanner(signed_in_client, "/receive")
+    response = scan("PO1001", js=False)
+    assert response.status_code == 200 and "<html" in text(response)
+    assert scan.state == {"receipt": "PO1001"}
+    response = scan("", js=False, qty="")
+    assert "Scan the item" in text(response)
+
+
+def test_a_post_without_the_csrf_token_is_refused(signed_in_client, po):
+    response = signed_in_client.post(
+        "/receive", data={"scan": "PO1001", "key": uuid.uuid4().hex},
+        headers={"X-CSRFToken": ""},
+    )
+    assert response.status_code in (400, 403)
+
+
+def test_moving_picking_and_counting_over_http(signed_in_client, site):
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
+    move = Scanner(signed_in_client, "/move")
+    move("A0101A")
+    move("5012345678900")
+    assert "Moved: 1 × 1042 from A-01-01-A to A-01-02-A." in text(move("A0102A"))
+
+    pick_list = PickList(number="PL2001", warehouse_id=site.warehouse.id)
+    pick_list.lines = [PickLine(item_id=site.widget.id, ordered_qty=2)]
+    db.session.add(pick_list)
+    db.session.commit()
+    pick = Scanner(signed_in_client, "/pick")
+    assert "Go to A-01-01-A, scan the bin" in text(pick(action="take"))
+    pick("A0101A")
+    pick("5012345678900")
+    assert "Picked: 2 × 1042 from A-01-01-A." in text(pick("5012345678900"))
+
+    count = Scanner(signed_in_client, "/count")
+    assert count("A0101A").status_code == 422  # no count task for that bin
+    assert stock.on_hand("1042", "SHIP-1") == 2
+
+
+def test_two_workers_asking_for_the_next_list_get_different_lists(app, site):
+    for number in ("PL2001", "PL2002"):
+        pick_list = PickList(number=number, warehouse_id=site.warehouse.id)
+        pick_list.lines = [PickLine(item_id=site.widget.id, ordered_qty=1)]
+        db.session.add(pick_list)
+    db.session.commit()
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
+    wendy, oscar = app.test_client(), app.test_client()
+    sign_in(wendy, "wendy")
+    sign_in(oscar, "oscar")
+    first = Scanner(wendy, "/pick")
+    second = Scanner(oscar, "/pick")
+    first(action="take")
+    second(action="take")
+    assert {first.state["list"], second.state["list"]} == {"PL2001", "PL2002"}
