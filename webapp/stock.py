@@ -566,6 +566,10 @@ def reverse(
     elif source:
         _take(item, source, lot_row, original.quantity)
     else:
+        # Putting back a written-off serial: receive's rule holds here too, one unit at most.
+        held = sa.select(sa.func.sum(balance.c.quantity)).where(balance.c.lot_id == lot_row.id)
+        if item.tracking == Tracking.SERIAL and db.session.scalar(held):
+            raise StockError(f"Serial {lot_row.code} of {item.sku} is already in stock.")
         _put(item, target, lot_row, original.quantity)
     return Posted([movement])
 
