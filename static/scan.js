@@ -120,7 +120,7 @@
     var data = new FormData(form);
     ["scan", "action", "qty", "date"].forEach(function (n) { data.delete(n); });
     Object.keys(fields).forEach(function (n) { data.set(n, fields[n]); });
-    return fetch(form.action, {
+    return fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
       credentials: "same-origin",

@@ -4,7 +4,16 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template
 
 from .db import db
-from .models import CountTask, DocStatus, Item, Location, PickList, Receipt
+from .models import (
+    CountTask,
+    DocStatus,
+    Item,
+    Location,
+    LocationKind,
+    PickList,
+    Receipt,
+    StockBalance,
+)
 
 bp = Blueprint("home", __name__)
 
@@ -22,6 +31,13 @@ def index():
         "receipts": count(Receipt, Receipt.status.in_(OPEN)),
         "pick_lists": count(PickList, PickList.status.in_(OPEN)),
         "count_tasks": count(CountTask, CountTask.status.in_(OPEN)),
+        "on_dock": count(
+            StockBalance,
+            StockBalance.quantity > 0,
+            StockBalance.location_id.in_(
+                sa.select(Location.id).where(Location.kind == LocationKind.DOCK)
+            ),
+        ),
         "bins": count(Location, Location.active),
         "items": count(Item, Item.active),
     }
