@@ -228,7 +228,13 @@ SERIAL_ITEMS = [  # description, cost, serial prefix
     ("Angle grinder 125 mm 1100 W", 89.0, "AG"),
     ("Laser distance meter 50 m", 74.5, "LD"),
 ]
-SUPPLIERS = ["Nordfix Fasteners", "Packwell Ltd", "SafeHands GmbH", "Volta Electric", "MetalStock BV"]
+SUPPLIERS = [
+    "Nordfix Fasteners",
+    "Packwell Ltd",
+    "SafeHands GmbH",
+    "Volta Electric",
+    "MetalStock BV",
+]
 # GS1 company prefixes (ours, made up): EAN-13 stems and one UPC-A stem.
 EAN_STEMS = ["5012345", "4006381", "8712345"]
 UPC_STEM = "036000"
