@@ -4,7 +4,7 @@ rules of each flow live in its own module (receiving, moving, picking, counting)
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from . import counting, moving, picking, receiving, steps
+from . import counting, lookup, moving, picking, receiving, steps
 
 bp = Blueprint("floor", __name__)
 
@@ -13,6 +13,7 @@ FLOWS = {
     "move": (moving, "Move"),
     "pick": (picking, "Pick"),
     "count": (counting, "Count"),
+    "lookup": (lookup, "Look up"),
 }
 
 
@@ -47,6 +48,12 @@ def pick():
 def count():
     """Count a bin, blind."""
     return _flow_page("count")
+
+
+@bp.route("/lookup", methods=["GET", "POST"])
+def look_up():
+    """What is in a bin, where an item or a lot is."""
+    return _flow_page("lookup")
 
 
 @bp.get("/putaway")

@@ -7,23 +7,13 @@ import sqlalchemy as sa
 
 from . import stock
 from .db import db
+from .inventory import bin_contents
 from .models import Item, Location, LocationKind, Lot, StockBalance, Tracking, User
 from .scan import ScanKind
 from .steps import Entry, Step, wrong_kind
 
 balance = StockBalance.__table__
 PUTAWAY_KINDS = (LocationKind.PICK, LocationKind.STORAGE)
-
-
-def bin_contents(location: Location) -> list[tuple[Item, Lot | None, int]]:
-    rows = db.session.execute(
-        sa.select(Item, Lot, StockBalance.quantity)
-        .join(StockBalance, StockBalance.item_id == Item.id)
-        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
-        .where(StockBalance.location_id == location.id, StockBalance.quantity > 0)
-        .order_by(Item.sku, Lot.expiry, Lot.code)
-    )
-    return [tuple(row) for row in rows]
 
 
 def suggest_bin(item: Item, warehouse_id: int, exclude: int | None = None) -> Location | None:

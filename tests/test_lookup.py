@@ -1,0 +1,54 @@
+"""The look-up screen, on both databases."""
+
+import uuid
+
+from tests.flowdriver import Worker
+from webapp import lookup, stock
+
+
+def receive(site, to, qty, sku="1042", lot=None):
+    stock.receive(
+        site.worker,
+        to_bin=to,
+        sku=sku,
+        qty=qty,
+        lot=lot,
+        expiry=site.expiry if lot else None,
+        key=uuid.uuid4().hex,
+    )
+
+
+def test_scanning_a_bin_shows_what_it_holds(site):
+    receive(site, "A-01-01-A", 7)
+    receive(site, "A-01-01-A", 2, sku="2001", lot="L1")
+    step = Worker(lookup, site.worker)("A0101A")
+    assert step.message == "Bin A-01-01-A: 2 lines."
+    assert [(i.sku, lot.code if lot else None, q) for i, lot, q in step.data["contents"]] == [
+        ("1042", None, 7),
+        ("2001", "L1", 2),
+    ]
+
+
+def test_scanning_an_item_shows_every_bin_holding_it_in_walking_order(site):
+    receive(site, "B-01-01-A", 3)
+    receive(site, "A-01-01-A", 7)
+    step = Worker(lookup, site.worker)("5012345678900")
+    assert step.message == "1042 Item 1042: 10 in 2 places."
+    assert [(loc.code, q) for loc, _, _, q in step.data["places"]] == [
+        ("A-01-01-A", 7),
+        ("B-01-01-A", 3),
+    ]
+
+
+def test_scanning_a_lot_shows_where_it_is(site):
+    receive(site, "B-01-01-A", 3, sku="2001", lot="L77")
+    step = Worker(lookup, site.worker)("L77")
+    assert [(loc.code, lot.code, q) for loc, _, lot, q in step.data["places"]] == [
+        ("B-01-01-A", "L77", 3)
+    ]
+
+
+def test_an_unknown_code_is_shown_as_scanned(site):
+    w = Worker(lookup, site.worker)
+    assert w("NOPE99").ok is False
+    assert "NOPE99" in w.step.message

@@ -1,0 +1,43 @@
+"""Look up: scan a bin to see its contents, an item to see every bin holding it, a lot to
+see where it is. Read-only; it shares the scanning surface with the flows."""
+
+from . import inventory
+from .models import User
+from .scan import ScanKind
+from .steps import Entry, Step
+
+
+def advance(user: User, entry: Entry) -> Step:
+    """One scan on the look-up screen."""
+    if not entry.scan.strip():
+        return view({})
+    scan = entry.resolved("any")
+    if scan.kind == ScanKind.LOCATION:
+        rows = inventory.bin_contents(scan.location)
+        said = f"Bin {scan.location.code}: {len(rows)} line{'s' * (len(rows) != 1)}."
+        return view({}, said, data={"bin": scan.location, "contents": rows})
+    if scan.kind == ScanKind.ITEM:
+        rows = inventory.where_is(item=scan.item)
+        total = sum(qty for *_, qty in rows)
+        said = f"{scan.item.sku} {scan.item.description}: {total} in {len(rows)} places."
+        return view({}, said, data={"item": scan.item, "places": rows})
+    if scan.kind == ScanKind.LOT:
+        rows = inventory.where_is(lots=scan.lots)
+        return view({}, f"Lot {scan.lot or scan.text}: {len(rows)} places.", data={"places": rows})
+    if scan.kind in (ScanKind.UNKNOWN, ScanKind.INVALID):
+        return view({}).refuse(scan.message)
+    return view({}).refuse(f"That is {scan.describe()}; scan a bin, an item or a lot.")
+
+
+def after_post(s: dict) -> dict:
+    return {}
+
+
+def view(s: dict, message: str = "", data: dict | None = None) -> Step:
+    return Step(
+        prompt="Scan a bin, an item or a lot",
+        state={},
+        message=message,
+        ok=True if message else None,
+        data=data or {},
+    )
