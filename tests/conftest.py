@@ -6,12 +6,14 @@ must prove both databases.
 """
 
 import os
+import re
 import types
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from webapp import create_app
 from webapp.db import db
@@ -116,6 +118,55 @@ def client(app):
     return app.test_client()
 
 
+# The site's users' PINs. Hashed once, cheaply: check_password_hash reads the method from
+# the hash, and the real cost (scrypt) would add a second to every test that builds a site.
+PINS = {"wendy": "1111", "oscar": "2222", "sam": "3333"}
+_PIN_HASHES = {
+    name: generate_password_hash(pin, "pbkdf2:sha256:1000") for name, pin in PINS.items()
+}
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client) -> str:
+    """The CSRF token of the client's current session, as a page shows it."""
+    page = client.get("/signin").get_data(as_text=True)
+    return _CSRF_META.search(page).group(1)
+
+
+def sign_in(client, username: str, password: str | None = None):
+    """Sign `client` in through the real sign-in form, then make it send the CSRF token.
+
+    CSRF protection stays on in tests. This posts the sign-in form with the page's token,
+    then sets the new session's token as an `X-CSRFToken` header on every later request
+    of this client (as htmx does from <body hx-headers>), so `client.post(url, data=...)`
+    just works afterwards. To send a request without it: `headers={"X-CSRFToken": ""}`.
+    `password` defaults to the site user's PIN (PINS). Returns the sign-in response (a
+    redirect); fails the test if sign-in was refused. Signing in again switches user.
+
+        sign_in(client, "sam")               # a supervisor
+        client.post("/receive", data={...})  # token sent for you
+    """
+    client.environ_base.pop("HTTP_X_CSRFTOKEN", None)
+    response = client.post(
+        "/signin",
+        data={
+            "username": username,
+            "pin": PINS.get(username, "") if password is None else password,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert response.status_code == 302, f"sign-in as {username} refused ({response.status})"
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client)
+    return response
+
+
+@pytest.fixture
+def signed_in_client(client, site):
+    """A test client signed in as wendy, the site's worker, sending the CSRF token."""
+    sign_in(client, "wendy")
+    return client
+
+
 def build_site():
     """A small warehouse: dock, staging, four bins, plain, cased, lot and serial items."""
     with db.session.begin():
@@ -158,6 +209,8 @@ def build_site():
         site.worker = User(username="wendy", name="Wendy Worker", role=Role.WORKER)
         site.other = User(username="oscar", name="Oscar Other", role=Role.WORKER)
         site.boss = User(username="sam", name="Sam Supervisor", role=Role.SUPERVISOR)
+        for user in (site.worker, site.other, site.boss):
+            user.password_hash = _PIN_HASHES[user.username]
         db.session.add_all([site.worker, site.other, site.boss])
     site.expiry = date(2027, 3, 31)
     return site

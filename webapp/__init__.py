@@ -42,9 +42,11 @@ def create_app(config: dict | None = None) -> Flask:
         app, database.db, directory=str(ROOT / "webapp" / "migrations"), render_as_batch=True
     )
 
-    from . import api, cli, errors, home
+    from . import api, auth, cli, errors, home, security
     from .labels_views import bp as labels_bp
 
+    security.init_app(app)
+    auth.init_app(app)  # registers auth.bp; every page but sign-in requires a user
     app.register_blueprint(home.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(labels_bp)

@@ -221,9 +221,10 @@ def _put(item: Item, location: Location, lot: Lot | None, qty: int) -> None:
         return
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     row = dict(item_id=item.id, location_id=location.id, lot_id=lot and lot.id, quantity=qty)
-    inserted = db.session.execute(dialect.insert(balance).values(row).on_conflict_do_nothing())
-    if not inserted.rowcount:  # another transaction created the row a moment ago
-        db.session.execute(add)
+    # RETURNING, not rowcount: psycopg reports -1 for this INSERT whether or not it wrote.
+    insert = dialect.insert(balance).values(row).on_conflict_do_nothing()
+    if db.session.execute(insert.returning(balance.c.id)).first() is None:
+        db.session.execute(add)  # another transaction created the row a moment ago
 
 
 def _transfer(item: Item, lot: Lot | None, source: Location, target: Location, qty: int):

@@ -1,0 +1,322 @@
+"""Signing in and out, who may see what, and sign-in by default for every page.
+
+A user signs in by username and PIN/password, or on a handheld by scanning their badge
+and typing a PIN; signing in on a shared device replaces whoever was signed in. Flask's
+session is a cookie on the device, so the user row holds what must take effect at once
+across every device and gunicorn process: `session_version` (bumped to end sessions),
+`active`, and the wrong-PIN count with its lock. Idle time lives in the session itself,
+so a request writes nothing to the database for it.
+"""
+
+import functools
+import math
+import re
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .db import db, write_transaction
+from .errors import wants_json
+from .models import Role, User, utcnow
+from .stock import StockError
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+# "basic"/"strong" protection fingerprints X-Forwarded-For, which any client can set;
+# session_version does the real work of ending sessions.
+login_manager.session_protection = None
+
+# Everything else requires a signed-in user: a new route cannot forget to ask.
+PUBLIC_ENDPOINTS = {"static", "auth.signin", "auth.signin_post", "auth.badge_signin", "api.health"}
+
+RANK = {Role.WORKER: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
+SEEN = "seen"  # session key: when this device last made a request (epoch seconds)
+
+
+class SigninRefused(Exception):
+    def __init__(self, message: str, status: int = 422):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def init_app(app):
+    login_manager.init_app(app)
+    app.before_request(_require_sign_in)
+    app.register_error_handler(403, _forbidden)
+    app.jinja_env.globals["has_role"] = has_role
+    app.register_blueprint(bp)
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """The user this session belongs to, unless disabled or signed out everywhere since."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id), populate_existing=True)
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+@login_manager.unauthorized_handler
+def _send_to_signin():
+    if wants_json():
+        return jsonify(error="Sign in first."), 401
+    if request.headers.get("HX-Request"):
+        here = urlsplit(request.headers.get("HX-Current-URL", ""))
+        target = url_for("auth.signin", next=_local(here.path, here.query))
+        return "", 401, {"HX-Redirect": target}
+    if request.method == "GET":
+        return redirect(url_for("auth.signin", next=_local(request.path, request.query_string)))
+    return redirect(url_for("auth.signin"))
+
+
+def _require_sign_in():
+    # Load the user (and CSRF token) afresh: under the test client, requests share one app
+    # context and so one `g`, and a cached user would outlive its deactivation.
+    g.pop("_login_user", None)
+    g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
+    if request.endpoint == "static":
+        return None
+    if current_user.is_authenticated:
+        now = int(time.time())
+        idle_minutes = current_app.config["IDLE_MINUTES"]
+        if now - session.get(SEEN, now) > idle_minutes * 60:
+            _end_this_session()
+            flash(f"Signed out after {idle_minutes} minutes without use.")
+        else:
+            session[SEEN] = now
+            return None
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return None  # unknown URLs get their 404
+    return login_manager.unauthorized()
+
+
+def has_role(user, role: Role) -> bool:
+    """Whether the user holds `role` or a higher one (an admin passes supervisor checks)."""
+    return bool(user.is_authenticated and RANK[user.role] >= RANK[role])
+
+
+def role_required(role: Role):
+    """Let only users of `role` or higher through; others get a 403 page saying why."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not has_role(current_user, role):
+                abort(403, description=f"This is for {role.value}s. Ask a {role.value}.")
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def _forbidden(error):
+    message = error.description or "You may not do this."
+    if wants_json():
+        return jsonify(error=message), 403
+    return render_template("auth/refused.html", message=message), 403
+
+
+# Use cases ----------------------------------------------------------------------------
+
+
+def check_signin(pin: str, *, username: str | None = None, badge: str | None = None) -> User:
+    """The user whose username (or badge) and PIN these are, or SigninRefused.
+
+    Wrong PINs are counted on the user's row; SIGNIN_MAX_FAILURES in a row lock it for
+    SIGNIN_LOCK_MINUTES, in every process. A locked user is refused before the PIN is
+    checked. Unknown users take as long as known ones.
+    """
+    if badge is not None:
+        where, wrong = User.badge == normalise_badge(badge), "Wrong badge or PIN."
+    else:
+        where, wrong = User.username == (username or "").strip().lower(), "Wrong username or PIN."
+    user = db.session.scalar(sa.select(User).where(where))
+    if user is None or not user.password_hash:
+        check_password_hash(_dummy_hash(), pin or "")
+        raise SigninRefused(wrong)
+    if _locked(user):
+        raise SigninRefused(_lock_message(user), 429)
+    if not check_password_hash(user.password_hash, pin or ""):
+        user = _count_failure(user.id)
+        if _locked(user):
+            raise SigninRefused(_lock_message(user), 429)
+        raise SigninRefused(wrong)
+    if not user.active:
+        raise SigninRefused("This sign-in is switched off. Ask a supervisor.", 403)
+    return _clear_failures(user.id)
+
+
+def end_sessions(user_id: int) -> User:
+    """Sign the user out on every device, at their next request."""
+    with write_transaction() as session:
+        user = _lock_row(session, user_id)
+        user.session_version += 1
+    return user
+
+
+def deactivate_user(user_id: int) -> User:
+    """Switch the user off: they are signed out everywhere and cannot sign in again."""
+    with write_transaction() as session:
+        user = _lock_row(session, user_id)
+        user.active = False
+        user.session_version += 1
+    return user
+
+
+def normalise_badge(scanned: str) -> str:
+    # Scanners set up to send AIM symbology identifiers prefix "]C0" and the like.
+    return re.sub(r"^\][A-Za-z][0-9A-Za-z]", "", (scanned or "").strip()).upper()
+
+
+def _lock_row(session, user_id: int) -> User:
+    user = session.get(User, user_id, with_for_update=True, populate_existing=True)
+    if user is None:
+        raise StockError(f"There is no user {user_id}.")
+    return user
+
+
+def _locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
+def _lock_message(user: User) -> str:
+    minutes = max(1, math.ceil((user.locked_until - utcnow()).total_seconds() / 60))
+    return f"Too many wrong PINs: try again in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
+def _count_failure(user_id: int) -> User:
+    """Count a wrong PIN against the row as it is now: other processes count too."""
+    config = current_app.config
+    with write_transaction() as session:
+        user = _lock_row(session, user_id)
+        if not _locked(user):
+            user.failed_signins += 1
+            if user.failed_signins >= config["SIGNIN_MAX_FAILURES"]:
+                user.locked_until = utcnow() + timedelta(minutes=config["SIGNIN_LOCK_MINUTES"])
+                user.failed_signins = 0
+    return user
+
+
+def _clear_failures(user_id: int) -> User:
+    with write_transaction() as session:
+        user = _lock_row(session, user_id)
+        if _locked(user):  # locked by another process while we checked the PIN
+            raise SigninRefused(_lock_message(user), 429)
+        if user.failed_signins or user.locked_until:
+            user.failed_signins, user.locked_until = 0, None
+    return user
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash("no such user")
+
+
+# Views --------------------------------------------------------------------------------
+
+
+@bp.get("/signin")
+def signin():
+    """The sign-in page: scan a badge, or type a username, then the PIN."""
+    return _signin_page()
+
+
+@bp.post("/signin")
+def signin_post():
+    """Sign in by username and PIN/password."""
+    username = request.form.get("username", "")
+    try:
+        user = check_signin(request.form.get("pin", ""), username=username)
+    except SigninRefused as refused:
+        return _signin_page(refused.message, username=username), refused.status
+    return _start_session(user)
+
+
+@bp.post("/signin/badge")
+def badge_signin():
+    """Sign in by badge and PIN; a badge scanned alone asks for the PIN next."""
+    badge = normalise_badge(request.form.get("badge", ""))
+    pin = request.form.get("pin", "")
+    if not badge:
+        return _signin_page("Scan your badge first."), 422
+    if not pin:
+        return _signin_page(badge=badge)
+    try:
+        user = check_signin(pin, badge=badge)
+    except SigninRefused as refused:
+        return _signin_page(refused.message), refused.status
+    return _start_session(user)
+
+
+@bp.post("/signout")
+def signout():
+    """Sign out of this device."""
+    _end_this_session()
+    flash("Signed out.")
+    return redirect(url_for("auth.signin"))
+
+
+@bp.post("/signout/everywhere")
+def signout_everywhere():
+    """Sign out of every device this user is signed in on."""
+    end_sessions(current_user.id)
+    _end_this_session()
+    flash("Signed out on every device.")
+    return redirect(url_for("auth.signin"))
+
+
+def _signin_page(error: str = "", username: str = "", badge: str = ""):
+    next_url = request.values.get("next", "")
+    return render_template(
+        "auth/signin.html", error=error, username=username, badge=badge, next=next_url
+    )
+
+
+def _start_session(user: User):
+    # A fresh session: nothing of the previous worker's (nor their CSRF token) carries over.
+    session.clear()
+    login_user(user)
+    session[SEEN] = int(time.time())
+    return redirect(_safe_next(request.form.get("next", "")))
+
+
+def _end_this_session():
+    logout_user()
+    session.clear()
+
+
+def _local(path: str, query: str | bytes) -> str:
+    query = query.decode("latin-1") if isinstance(query, bytes) else query
+    return f"{path}?{query}" if query else path
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site: never another host (an open redirect)."""
+    parts = urlsplit(target)
+    if target.startswith("/") and not parts.scheme and not parts.netloc and "\\" not in target:
+        return target
+    return url_for("home.index")
