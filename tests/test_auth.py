@@ -286,6 +286,16 @@ def test_a_post_without_the_csrf_token_is_refused_and_with_the_header_it_passes(
     assert signed_in_as(client) is None
 
 
+def test_an_htmx_post_from_a_device_whose_session_ended_is_sent_to_sign_in(client, site):
+    sign_in(client, "wendy")
+    with client.session_transaction() as session:
+        session.clear()  # the cookie expired: its CSRF token went with it
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}
+    response = client.post("/signout", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/signin?next=/"
+
+
 def test_the_signin_form_needs_its_token_too(client, site):
     response = client.post("/signin", data={"username": "wendy", "pin": PINS["wendy"]})
     assert response.status_code == 400

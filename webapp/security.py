@@ -10,7 +10,6 @@ import functools
 from urllib.parse import urlsplit
 
 from flask import current_app, jsonify, render_template, request
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 csrf = CSRFProtect()
@@ -48,12 +47,8 @@ def _csp() -> str:
 
 
 def _csrf_refused(error: CSRFError):
-    """A missing or stale token: say what to do, or send a signed-out device to sign in."""
-    from .auth import PUBLIC_ENDPOINTS, login_manager
-
-    # A device whose session has ended lost its token with it: signing in is the way out.
-    if not current_user.is_authenticated and request.endpoint not in PUBLIC_ENDPOINTS:
-        return login_manager.unauthorized()
+    """A missing or stale token: say what to do. (A device whose session ended, and its
+    token with it, never gets here: auth's check runs first and sends it to sign in.)"""
     message = "This page has expired. Reload it and try again."
     if request.path.startswith("/api/"):
         return jsonify(error=message, reason=error.description), 400
