@@ -1,0 +1,260 @@
+"""The ledger under workers posting at the same moment, on PostgreSQL and on a SQLite file.
+
+Each worker is a thread with its own app context (so its own session and connection),
+and a barrier releases them together. A worker returns its result or the exception it
+got, and the test judges them: nothing escapes a thread unseen.
+"""
+
+import sqlite3
+import threading
+import uuid
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import build_site
+from webapp import stock
+from webapp.db import db
+from webapp.models import StockBalance, StockMovement, User
+from webapp.stock import NotEnoughStock, StockError
+
+WORKERS = 8
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def at_once(app, work, workers=WORKERS):
+    """Run work(i, user) in `workers` threads released together; each result or exception."""
+    barrier = threading.Barrier(workers)
+    user_id = db.session.scalar(sa.select(User.id).where(User.username == "wendy"))
+    db.session.commit()  # the test's own session holds no transaction while they run
+    results: list = [None] * workers
+
+    def run(i):
+        with app.app_context():
+            try:
+                user = db.session.get(User, user_id)
+                barrier.wait(timeout=30)
+                results[i] = work(i, user)
+            except Exception as exc:  # noqa: BLE001 - judged by the test, not lost
+                results[i] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a worker hung"
+    return results
+
+
+def movement_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(StockMovement))
+
+
+def ledger_matches_balances() -> bool:
+    """Every balance equals its ledger in minus out, and none is negative."""
+    ledger: Counter = Counter()
+    for m in db.session.execute(sa.select(StockMovement.__table__)):
+        if m.to_location_id:
+            ledger[(m.item_id, m.to_location_id, m.lot_id)] += m.quantity
+        if m.from_location_id:
+            ledger[(m.item_id, m.from_location_id, m.lot_id)] -= m.quantity
+    held = {
+        (b.item_id, b.location_id, b.lot_id): b.quantity
+        for b in db.session.execute(sa.select(StockBalance.__table__))
+    }
+    never_negative = all(q >= 0 for q in held.values())
+    return never_negative and {k: q for k, q in held.items() if q} == +ledger
+
+
+def receive(site, bin_code, qty):
+    return stock.receive(site.worker, to_bin=bin_code, sku="1042", qty=qty, key=key())
+
+
+# --- PostgreSQL ------------------------------------------------------------------------
+
+
+def total_on_hand() -> int:
+    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StockBalance.quantity), 0)))
+
+
+@pytest.mark.parametrize("qty, winners", [(1, 5), (2, 2)])
+def test_workers_racing_for_the_last_units_of_a_bin_take_exactly_what_it_holds(
+    pg_app, qty, winners
+):
+    site = build_site()
+    for _ in range(4):  # rounds
+        receive(site, "A-01-01-A", 5)
+        before, total = movement_count(), total_on_hand()
+
+        def take(i, user):
+            # Half pick to staging, half move to another bin: all take from A-01-01-A.
+            use_case, to = (stock.pick, "SHIP-1") if i % 2 else (stock.move, "B-01-01-A")
+            return use_case(user, from_bin="A-01-01-A", to_bin=to, sku="1042", qty=qty, key=key())
+
+        results = at_once(pg_app, take)
+        db.session.rollback()
+        won = [r for r in results if isinstance(r, stock.Posted)]
+        lost = [r for r in results if not isinstance(r, stock.Posted)]
+        left = 5 - winners * qty
+        assert len(won) == winners
+        assert all(type(r) is NotEnoughStock for r in lost), lost
+        assert {r.message for r in lost} == {
+            f"Bin A-01-01-A holds {left} of 1042; you tried to take {qty}."
+        }
+        assert stock.on_hand("1042", "A-01-01-A") == left
+        assert total_on_hand() == total  # picks and moves neither make nor lose stock
+        assert movement_count() == before + winners
+        assert ledger_matches_balances()
+        if left:  # empty the bin for the next round
+            stock.adjust(
+                site.boss, bin="A-01-01-A", sku="1042", delta=-left, reason="reset", key=key()
+            )
+
+
+def test_one_key_sent_by_eight_workers_at_once_posts_one_movement(pg_app):
+    site = build_site()
+    for round_ in range(3):
+        shared = key()
+
+        def send(i, user, shared=shared):
+            return stock.receive(user, to_bin="DOCK-1", sku="1042", qty=7, key=shared)
+
+        results = at_once(pg_app, send)
+        db.session.rollback()
+        assert all(isinstance(r, stock.Posted) for r in results), results
+        assert len({r.movement.id for r in results}) == 1
+        assert sorted(r.replayed for r in results) == [False] + [True] * (WORKERS - 1)
+        assert movement_count() == round_ + 1
+        assert stock.on_hand("1042", "DOCK-1") == 7 * (round_ + 1)
+    assert site.dock.code == "DOCK-1"
+
+
+def test_opposite_moves_at_once_never_deadlock_and_keep_the_totals(pg_app):
+    site = build_site()
+    receive(site, "A-01-01-A", 100)
+    receive(site, "B-01-01-A", 100)
+    moves_each = 10
+
+    def shuffle(i, user):
+        source, target = ("A-01-01-A", "B-01-01-A") if i % 2 else ("B-01-01-A", "A-01-01-A")
+        for _ in range(moves_each):
+            stock.move(user, from_bin=source, to_bin=target, sku="1042", qty=3, key=key())
+        return moves_each
+
+    for round_ in range(1, 6):
+        results = at_once(pg_app, shuffle)
+        db.session.rollback()
+        assert results == [moves_each] * WORKERS  # no deadlock or other error escaped
+        # Equal numbers each way: both bins are back where they started.
+        assert stock.on_hand("1042", "A-01-01-A") == 100
+        assert stock.on_hand("1042", "B-01-01-A") == 100
+        assert movement_count() == 2 + round_ * WORKERS * moves_each
+        assert ledger_matches_balances()
+
+
+def test_four_workers_reversing_one_movement_at_once_get_one_reversal_and_a_clear_refusal(
+    pg_app,
+):
+    site = build_site()
+    receive(site, "DOCK-1", 10)
+    for _ in range(3):
+        moved = stock.move(
+            site.worker, from_bin="DOCK-1", to_bin="A-01-01-A", sku="1042", qty=1, key=key()
+        )
+        movement_id = moved.movement.id
+
+        def undo(i, user, movement_id=movement_id):
+            return stock.reverse(user, movement_id=movement_id, key=key())
+
+        results = at_once(pg_app, undo, workers=4)
+        db.session.rollback()
+        won = [r for r in results if isinstance(r, stock.Posted)]
+        lost = [r for r in results if not isinstance(r, stock.Posted)]
+        assert len(won) == 1
+        assert [type(r) for r in lost] == [StockError] * 3, lost
+        assert {r.message for r in lost} == {f"Movement {movement_id} was already reversed."}
+        assert ledger_matches_balances()
+
+
+# --- SQLite ------------------------------------------------------------------------------
+
+
+def test_eight_sqlite_writers_at_once_all_land_and_none_finds_the_database_locked(sqlite_app):
+    site = build_site()
+    ops_each = 26  # 13 receipts of 2 and 13 moves of 1 per worker
+
+    def post(i, user):
+        for n in range(ops_each):
+            if n % 2 == 0:
+                stock.receive(user, to_bin="DOCK-1", sku="1042", qty=2, key=key())
+            else:  # a worker's own receipts keep the dock from running short
+                bin_code = ("A-01-01-A", "A-01-02-A", "B-01-01-A")[i % 3]
+                stock.move(user, from_bin="DOCK-1", to_bin=bin_code, sku="1042", qty=1, key=key())
+        return ops_each
+
+    results = at_once(sqlite_app, post)
+    db.session.rollback()
+    assert results == [ops_each] * WORKERS  # no "database is locked", nothing lost
+    assert movement_count() == WORKERS * ops_each
+    assert total_on_hand() == WORKERS * 13 * 2
+    assert stock.on_hand("1042", "DOCK-1") == WORKERS * 13
+    assert ledger_matches_balances()
+    assert site.dock.code == "DOCK-1"
+
+
+def test_a_deferred_read_then_write_transaction_fails_at_once_when_another_wrote_first(
+    sqlite_app,
+):
+    """Why every write here begins IMMEDIATE: waiting (busy_timeout) cannot save this one."""
+    build_site()
+    receive_site = db.session.scalar(sa.select(User).where(User.username == "wendy"))
+    stock.receive(receive_site, to_bin="DOCK-1", sku="1042", qty=5, key=key())
+    db.session.commit()
+    path = db.engine.url.database
+    first = sqlite3.connect(path, isolation_level=None, timeout=5)
+    second = sqlite3.connect(path, isolation_level=None, timeout=5)
+    try:
+        read = "SELECT quantity FROM stock_balance"
+        write = "UPDATE stock_balance SET quantity = quantity - 1"
+        second.execute("BEGIN")  # deferred: a read transaction until it writes
+        assert second.execute(read).fetchone() == (5,)
+        first.execute("BEGIN IMMEDIATE")
+        first.execute(write)
+        first.execute("COMMIT")
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            second.execute(write)
+        second.execute("ROLLBACK")
+        # Begun IMMEDIATE, the same read-then-write takes the lock first and succeeds.
+        second.execute("BEGIN IMMEDIATE")
+        assert second.execute(read).fetchone() == (4,)
+        second.execute(write)
+        second.execute("COMMIT")
+    finally:
+        first.close()
+        second.close()
+    db.session.rollback()
+    assert stock.on_hand("1042", "DOCK-1") == 3
+
+
+def test_workers_receiving_one_new_lot_at_once_all_land_in_that_one_lot(pg_app):
+    site = build_site()
+
+    def send(i, user):
+        return stock.receive(
+            user, to_bin="DOCK-1", sku="2001", qty=3, lot=f"NEW{round_}", key=key()
+        )
+
+    for round_ in range(3):
+        results = at_once(pg_app, send)
+        db.session.rollback()
+        assert all(isinstance(r, stock.Posted) for r in results), results
+        assert stock.on_hand("2001", "DOCK-1", lot=f"NEW{round_}") == 3 * WORKERS
+        assert ledger_matches_balances()
+    assert site.milk.sku == "2001"
