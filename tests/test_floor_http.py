@@ -135,7 +135,7 @@ def test_moving_picking_and_counting_over_http(signed_in_client, site):
     assert "Go to A-01-01-A, scan the bin" in text(pick(action="take"))
     pick("A0101A")
     pick("5012345678900")
-    assert "Picked: 2 × 1042 from A-01-01-A." in text(pick("5012345678900"))
+    assert "Picked: 2 × 1042 from A-01-01-A to SHIP-1." in text(pick("5012345678900"))
 
     count = Scanner(signed_in_client, "/count")
     assert count("A0101A").status_code == 422  # no count task for that bin

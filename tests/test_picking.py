@@ -50,14 +50,14 @@ def test_a_pick_list_is_walked_in_order_with_the_first_expiring_lot(stocked):
     assert w("B0101A").prompt == "Scan the item 1042"
     for n in range(1, 6):
         assert w("5012345678900").message == f"{n} of 6."
-    assert w("5012345678900").message == "Picked: 6 × 1042 from B-01-01-A."
+    assert w("5012345678900").message == "Picked: 6 × 1042 from B-01-01-A to SHIP-1."
     # Milk: lot SOON in B-01-01-A expires before lot LATE in A-01-02-A, earlier in the walk.
     assert w.step.prompt == "Go to B-01-01-A, scan the bin"
     w("B0101A")
     assert dict(w.step.context)["Lot"] == "SOON (expires 2027-01-01)"
     wrong_lot = w("]C1010400638133393110LATE")
     assert wrong_lot.message == "Wrong lot: take lot SOON, which expires first."
-    assert w(action="qty", qty="3").message == "Picked: 3 × 2001 from B-01-01-A."
+    assert w(action="qty", qty="3").message == "Picked: 3 × 2001 lot SOON from B-01-01-A to SHIP-1."
     assert w.step.prompt == "Pick list done"
     assert [(r["picked"], r["short"]) for r in w.step.data["summary"]] == [(6, 0), (3, 0)]
     assert stock.on_hand("1042", "SHIP-1") == 6
@@ -136,7 +136,7 @@ def test_after_a_short_pick_the_rest_comes_from_another_bin(site):
     assert w.step.prompt == "Go to B-01-01-A, scan the bin"
     assert dict(w.step.context)["Pick"] == "0 of 5"
     w("B0101A")
-    assert w(action="qty", qty="5").message == "Picked: 5 × 1042 from B-01-01-A."
+    assert w(action="qty", qty="5").message == "Picked: 5 × 1042 from B-01-01-A to SHIP-1."
     assert w.step.prompt == "Pick list done"
 
 

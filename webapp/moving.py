@@ -10,7 +10,7 @@ from .db import db
 from .inventory import bin_contents
 from .models import Item, Location, LocationKind, Lot, StockBalance, Tracking, User
 from .scan import ScanKind
-from .steps import Entry, Step, wrong_kind
+from .steps import Entry, Step, posted_message, wrong_kind
 
 balance = StockBalance.__table__
 PUTAWAY_KINDS = (LocationKind.PICK, LocationKind.STORAGE)
@@ -169,7 +169,7 @@ def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
         key=entry.key,
         device=entry.device,
     )
-    return view({}).success(f"Moved: {stock.describe(posted.movement)}.", undo=posted.movement.id)
+    return view({}).success(posted_message("Moved", posted), undo=posted.movement.id)
 
 
 def after_post(s: dict) -> dict:

@@ -24,7 +24,7 @@ from .models import (
     utcnow,
 )
 from .scan import ScanKind
-from .steps import Entry, Step, wrong_kind
+from .steps import Entry, Step, posted_message, wrong_kind
 from .stock import StockError
 
 PICKABLE = (LocationKind.PICK, LocationKind.STORAGE)
@@ -295,10 +295,7 @@ def _post(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) ->
         reference=pick_list.number,
     )
     settle(pick_list)
-    m = posted.movement
-    return view(after_post(s)).success(
-        f"Picked: {m.quantity} × {m.item.sku} from {m.from_location.code}.", undo=m.id
-    )
+    return view(after_post(s)).success(posted_message("Picked", posted), undo=posted.movement.id)
 
 
 def _short(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -> Step:

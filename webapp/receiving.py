@@ -21,7 +21,7 @@ from .models import (
     utcnow,
 )
 from .scan import ScanKind
-from .steps import Entry, Step, wrong_kind
+from .steps import Entry, Step, posted_message, wrong_kind
 from .stock import StockError
 
 ITEM_FIELDS = ("sku", "lot", "expiry", "qty", "to")
@@ -175,9 +175,7 @@ def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
         reference=s.get("receipt", ""),
         reason="" if s.get("receipt") else "blind receipt",
     )
-    return view(after_post(s)).success(
-        f"Received: {stock.describe(posted.movement)}.", undo=posted.movement.id
-    )
+    return view(after_post(s)).success(posted_message("Received", posted), undo=posted.movement.id)
 
 
 def _over_receipt(s: dict, qty: int, to_bin: str) -> Step | None:

@@ -89,23 +89,42 @@ def run(flow, user, entry: Entry) -> Step:
     """Advance a flow module (its `advance` and `view`). Undo is the same everywhere; a
     refusal keeps the worker on the step they were on, with the reason in red."""
     try:
-        if posted := stock.replayed(user, entry.key):
-            # Sent again (a double press, a retry after a lost answer): it was recorded;
-            # answer as the first time did, whatever the page's state says now.
-            return flow.view(flow.after_post(entry.state)).success(
-                f"Already recorded: {stock.describe(posted.movement)}."
-            )
         if entry.action == "undo":
             posted = stock.undo_last(user, key=entry.key, device=entry.device)
             return flow.view(entry.state).success(f"Undone: {stock.describe(posted.movement)}.")
-        return flow.advance(user, entry)
+        step = flow.advance(user, entry)
     except StockError as error:
         db.session.rollback()
-        try:
-            step = flow.view(entry.state)
-        except StockError:  # the page itself is stale (a closed document): start over
-            step = flow.view({})
-        return step.refuse(error.message)
+        step = _unchanged(flow, entry.state).refuse(error.message)
+    if step.ok is False:
+        return _already_recorded(flow, user, entry) or step
+    return step
+
+
+def posted_message(verb: str, posted: stock.Posted) -> str:
+    """ "Received: 12 × 1042 into DOCK-01." or, for a resend, "Already recorded: ..." """
+    said = "Already recorded" if posted.replayed else verb
+    return f"{said}: {stock.describe(posted.movement)}."
+
+
+def _unchanged(flow, state: dict) -> Step:
+    try:
+        return flow.view(state)
+    except StockError:  # the page itself is stale (a closed document): start over
+        return flow.view({})
+
+
+def _already_recorded(flow, user, entry: Entry) -> Step | None:
+    """A resend (double press, retry after a lost answer) of something already posted is
+    refused by the flow only because the page moved on: say it was recorded instead.
+    Looked up only on refusal, to keep the happy path's queries down."""
+    try:
+        posted = stock.replayed(user, entry.key)
+    except StockError as error:
+        return _unchanged(flow, entry.state).refuse(error.message)
+    if posted is None:
+        return None
+    return flow.view(flow.after_post(entry.state)).success(posted_message("Recorded", posted))
 
 
 def start_state(args) -> dict[str, str]:

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from .barcodes import own_code
 from .db import db, transactional
 from .models import (
     Item,
@@ -105,8 +106,9 @@ def _check_key(key) -> str:
 
 def find_location(code: str) -> Location:
     """A bin by its printed code (A-01-02-B) or its barcode (A0102B)."""
-    barcode = re.sub(r"[^0-9A-Z]", "", (code or "").upper())
-    location = db.session.scalar(sa.select(Location).where(Location.barcode == barcode))
+    location = db.session.scalar(
+        sa.select(Location).where(Location.barcode == own_code(code or ""))
+    )
     if location is None:
         raise StockError(f"There is no bin “{(code or '').strip()[:30]}”. Check the label.")
     return location
@@ -117,6 +119,21 @@ def _active_location(code: str) -> Location:
     if not location.active:
         raise StockError(f"Bin {location.code} is not in use; choose another bin.")
     return location
+
+
+def _active_pair(from_bin: str, to_bin: str) -> tuple[Location, Location]:
+    """The source and destination bins, read in one query (the scan path counts them)."""
+    codes = [own_code(from_bin or ""), own_code(to_bin or "")]
+    found = {
+        loc.barcode: loc
+        for loc in db.session.scalars(sa.select(Location).where(Location.barcode.in_(codes)))
+    }
+    for code, asked in zip(codes, (from_bin, to_bin), strict=True):
+        if code not in found:
+            raise StockError(f"There is no bin “{(asked or '').strip()[:30]}”. Check the label.")
+        if not found[code].active:
+            raise StockError(f"Bin {found[code].code} is not in use; choose another bin.")
+    return found[codes[0]], found[codes[1]]
 
 
 def find_item(sku: str) -> Item:
@@ -282,12 +299,13 @@ def posting(use_case):
 def _record(
     user, key, kind, item, lot, source, target, qty, *, device, reference, reason, reverses=None
 ):
+    # Relationships, not ids: the caller describes the movement without reloading them.
     movement = StockMovement(
         kind=kind,
-        item_id=item.id,
-        lot_id=lot and lot.id,
-        from_location_id=source and source.id,
-        to_location_id=target and target.id,
+        item=item,
+        lot=lot,
+        from_location=source,
+        to_location=target,
         quantity=qty,
         user_id=user.id,
         device_id=(device or "")[:64],
@@ -367,7 +385,7 @@ def move(
     if done := _first_time(user, key):
         return done
     qty = parse_quantity(qty)
-    source, target = _active_location(from_bin), _active_location(to_bin)
+    source, target = _active_pair(from_bin, to_bin)
     if source.id == target.id:
         raise StockError(f"That is bin {source.code} again; scan a different destination bin.")
     item = find_item(sku)
@@ -403,7 +421,7 @@ def move_bin(
     """Everything in one bin moves to another: one movement per item and lot."""
     if done := _first_time(user, key):
         return done
-    source, target = _active_location(from_bin), _active_location(to_bin)
+    source, target = _active_pair(from_bin, to_bin)
     if source.id == target.id:
         raise StockError(f"That is bin {source.code} again; scan a different destination bin.")
     rows = db.session.execute(
@@ -455,7 +473,7 @@ def pick(
     if done := _first_time(user, key):
         return done
     qty = parse_quantity(qty)
-    source, target = _active_location(from_bin), _active_location(to_bin)
+    source, target = _active_pair(from_bin, to_bin)
     if source.id == target.id:
         raise StockError(f"That is bin {source.code} again; scan a different destination bin.")
     if target.kind != LocationKind.STAGING:

@@ -1,0 +1,261 @@
+"""Scan-step benchmark: what a worker's scan costs on the server, against its floor.
+
+A full scan step (a move's destination scan: session, CSRF, the resolver, the flow's rules,
+the ledger write, the fragment) is timed beside a bare Flask route doing the same ledger
+write (bench/bare_app.py), both served by gunicorn (2 sync workers) on the same database,
+in the same run, at 1 and 8 concurrent simulated scanners. Figures are ratios against
+that reference, because this machine is noisy. A read-only step (scanning the source bin)
+is shown too. Nothing here is a test: it prints figures.
+
+    .venv/bin/python bench/scan_bench.py                 # SQLite, then PostgreSQL if up
+    .venv/bin/python bench/scan_bench.py --db sqlite --requests 200
+"""
+
+import argparse
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_ADMIN_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+PG_BENCH_DB = "binscan_bench"
+GUNICORN = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--worker-class", "sync",
+            "--log-level", "warning"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(url: str, instance: str, scanners: int):
+    """A demo warehouse, and one (item, bin, bin) per scanner with the unit moving between."""
+    from flask_migrate import upgrade
+
+    from webapp import create_app, demo, stock
+    from webapp.db import db
+    from webapp.models import Item, Location, LocationKind, StockBalance, User
+
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": instance})
+    with app.app_context():
+        upgrade()
+        demo.load()
+        wendy = db.session.scalar(sa.select(User).where(User.username == "wendy"))
+        rows = db.session.execute(
+            sa.select(Item.sku, Location.code, Location.barcode, Item.id, Location.id)
+            .join(StockBalance, StockBalance.item_id == Item.id)
+            .join(Location, Location.id == StockBalance.location_id)
+            .where(StockBalance.quantity >= 10, StockBalance.lot_id.is_(None),
+                   Location.kind == LocationKind.PICK)
+            .order_by(Item.sku)
+        ).all()
+        empty = db.session.execute(
+            sa.select(Location.code, Location.barcode, Location.id)
+            .where(Location.kind == LocationKind.STORAGE,
+                   Location.id.not_in(sa.select(StockBalance.location_id)))
+            .order_by(Location.sequence)
+        ).all()
+        pairs, used = [], set()
+        for sku, code, barcode, item_id, loc_id in rows:
+            if sku in used or len(pairs) == scanners:
+                continue
+            used.add(sku)
+            dst = empty[len(pairs)]
+            # One real move creates the destination's balance row for the bare route too.
+            stock.move(wendy, from_bin=code, to_bin=dst[0], sku=sku, qty=1, key=uuid.uuid4().hex)
+            pairs.append({"sku": sku, "item": item_id, "a": (code, barcode, loc_id),
+                          "b": dst})
+        user_id = wendy.id
+        db.engine.dispose()
+    return pairs, user_id
+
+
+class Client:
+    """One simulated scanner: its own cookie jar, signed in as wendy for the real app."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        self.csrf = ""
+
+    def post(self, path: str, fields: dict, headers: dict | None = None) -> tuple[int, bytes]:
+        data = urllib.parse.urlencode(fields).encode()
+        req = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        try:
+            with self.opener.open(req, timeout=30) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def sign_in(self):
+        page = self.opener.open(self.base + "/signin", timeout=30).read().decode()
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        status, body = self.post("/signin", {"username": "wendy", "pin": "1111",
+                                             "csrf_token": token})
+        page = self.opener.open(self.base + "/move", timeout=30).read().decode()
+        self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+SCAN_HEADERS = {"HX-Request": "true", "HX-Target": "step"}
+
+
+def run(kind: str, base: str, pairs, user_id: int, scanners: int, per_scanner: int):
+    """Latencies (ms) and largest response (bytes) for `scanners` concurrent clients."""
+    clients = [Client(base) for _ in range(scanners)]
+    if kind != "bare":
+        for c in clients:
+            c.sign_in()
+    times, sizes, errors = [], [], []
+    start = threading.Barrier(scanners)
+    lock = threading.Lock()
+
+    def scanner(n: int):
+        c, pair = clients[n], pairs[n]
+        here, there = pair["a"], pair["b"]
+        mine, biggest = [], 0
+        start.wait()
+        for i in range(per_scanner + 5):  # the first five warm up
+            if kind == "bare":
+                fields = {"item": pair["item"], "src": here[2], "dst": there[2],
+                          "user": user_id, "key": uuid.uuid4().hex}
+                t = time.perf_counter()
+                status, body = c.post("/bare-move", fields)
+            elif kind == "scan-write":
+                fields = {"csrf_token": c.csrf, "s_from": here[0], "s_sku": pair["sku"],
+                          "s_qty": "1", "scan": there[1], "key": uuid.uuid4().hex,
+                          "device": f"bench-{n}"}
+                t = time.perf_counter()
+                status, body = c.post("/move", fields, SCAN_HEADERS)
+            else:  # scan-read: the first scan of a move, the source bin
+                fields = {"csrf_token": c.csrf, "scan": here[1], "key": uuid.uuid4().hex}
+                t = time.perf_counter()
+                status, body = c.post("/move", fields, SCAN_HEADERS)
+            elapsed = (time.perf_counter() - t) * 1000
+            ok = status == 200 and (b"Moved" in body or kind == "scan-read")
+            if not ok:
+                with lock:
+                    errors.append((status, body[:200]))
+            if kind != "scan-read":
+                here, there = there, here
+            if i >= 5:
+                mine.append(elapsed)
+                biggest = max(biggest, len(body))
+        with lock:
+            times.extend(mine)
+            sizes.append(biggest)
+
+    threads = [threading.Thread(target=scanner, args=(n,)) for n in range(scanners)]
+    wall = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - wall
+    return times, max(sizes), errors, len(times) / wall
+
+
+def pct(values, p):
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def serve(app_spec: str, env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(GUNICORN + ["--bind", f"127.0.0.1:{port}", app_spec], cwd=ROOT,
+                            env={**os.environ, **env}, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/api/health" if "webapp" in app_spec else base,
+                                   timeout=1)
+            break
+        except urllib.error.HTTPError:
+            break  # the bare app answers 404 at /: it is up
+        except OSError:
+            time.sleep(0.1)
+    return proc, base
+
+
+def bench(db_kind: str, requests: int):
+    tmp = tempfile.mkdtemp(prefix="binscan-bench-")
+    if db_kind == "sqlite":
+        url = f"sqlite:///{tmp}/bench.db"
+    else:
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)"))
+            conn.execute(sa.text(f"CREATE DATABASE {PG_BENCH_DB}"))
+        admin.dispose()
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_BENCH_DB
+    pairs, user_id = prepare(url, tmp, scanners=8)
+    env = {"DATABASE_URL": url, "BENCH_DATABASE_URL": url, "BINSCAN_INSTANCE": tmp,
+           "PYTHONPATH": str(ROOT)}
+    app_proc, app_base = serve("webapp:create_app()", env)
+    bare_proc, bare_base = serve("bench.bare_app:app", env)
+    rows = []
+    try:
+        for scanners in (1, 8):
+            per = max(10, requests // scanners)
+            ref = None
+            for kind, base in (("bare", bare_base), ("scan-write", app_base),
+                               ("scan-read", app_base)):
+                times, biggest, errors, rate = run(kind, base, pairs, user_id, scanners, per)
+                p50, p95, p99 = pct(times, 50), pct(times, 95), pct(times, 99)
+                if kind == "bare":
+                    ref = p95
+                rows.append((db_kind, scanners, kind, len(times), p50, p95, p99, p95 / ref,
+                             rate, biggest, len(errors)))
+                if errors:
+                    print(f"  {kind}: {len(errors)} errors, first: {errors[0]}")
+    finally:
+        for proc in (app_proc, bare_proc):
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait()
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--requests", type=int, default=400,
+                        help="timed requests per kind and concurrency (split over scanners)")
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    rows = []
+    for kind in kinds:
+        try:
+            rows += bench(kind, args.requests)
+        except sa.exc.OperationalError as exc:
+            print(f"{kind}: skipped, database unreachable ({exc.__class__.__name__})")
+    print()
+    print("Scan step vs a bare Flask route doing the same ledger write (gunicorn, 2 sync "
+          "workers, loopback; ms)")
+    print(f"{'db':10} {'scanners':>8} {'step':11} {'n':>5} {'p50':>7} {'p95':>7} {'p99':>7} "
+          f"{'p95/bare':>9} {'req/s':>7} {'max bytes':>9} {'errors':>6}")
+    for db_kind, scanners, kind, n, p50, p95, p99, ratio, rate, biggest, errors in rows:
+        print(f"{db_kind:10} {scanners:>8} {kind:11} {n:>5} {p50:7.2f} {p95:7.2f} {p99:7.2f} "
+              f"{ratio:9.2f} {rate:7.0f} {biggest:>9} {errors:>6}")
+    print("Targets: scan-write p95 within 1.5x of bare (issue: 2x); a step's fragment < 4096 B.")
+
+
+if __name__ == "__main__":
+    main()
