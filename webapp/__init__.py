@@ -42,13 +42,14 @@ def create_app(config: dict | None = None) -> Flask:
         app, database.db, directory=str(ROOT / "webapp" / "migrations"), render_as_batch=True
     )
 
-    from . import api, auth, cli, errors, home, security
+    from . import api, auth, cli, errors, floor, home, security
     from .labels_views import bp as labels_bp
 
     # Sign-in first: a device whose session ended is sent to sign in, not refused for CSRF.
     auth.init_app(app)  # registers auth.bp; every page but sign-in requires a user
     security.init_app(app)
     app.register_blueprint(home.bp)
+    app.register_blueprint(floor.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(labels_bp)
     errors.init_app(app)
