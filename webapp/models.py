@@ -207,7 +207,11 @@ class StockMovement(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reference: Mapped[str] = mapped_column(sa.String(40), default="")  # receipt, pick list, count
     reason: Mapped[str] = mapped_column(sa.String(200), default="")
-    idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    # Byte order ("C") on PostgreSQL: a whole-bin move's KEY:2, KEY:3 ... are found by a
+    # range on this index, which a locale collation could order differently.
+    idempotency_key: Mapped[str] = mapped_column(
+        sa.String(80).with_variant(sa.String(80, collation="C"), "postgresql"), unique=True
+    )
     reverses_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stock_movement.id"), unique=True)
 
     item: Mapped[Item] = relationship()

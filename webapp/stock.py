@@ -188,14 +188,17 @@ def _incoming_lot(item: Item, lot_code: str | None, expiry: date | None, qty: in
     if item.tracking == Tracking.SERIAL:
         if qty != 1:
             raise StockError(f"Item {item.sku} is serialised: receive one unit per serial.")
-        on_hand = db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(balance.c.quantity), 0)).where(
-                balance.c.lot_id == lot.id
-            )
-        )
-        if on_hand:
-            raise StockError(f"Serial {lot_code} of {item.sku} is already in stock.")
+        _serial_not_in_stock(item, lot)
     return lot
+
+
+def _serial_not_in_stock(item: Item, serial: Lot) -> None:
+    """A serial number is on hand once at most. The lot row is locked first (PostgreSQL),
+    so two workers bringing the same serial in at once cannot both pass this check."""
+    db.session.execute(sa.select(Lot.id).where(Lot.id == serial.id).with_for_update())
+    held = sa.select(sa.func.sum(balance.c.quantity)).where(balance.c.lot_id == serial.id)
+    if db.session.scalar(held):
+        raise StockError(f"Serial {serial.code} of {item.sku} is already in stock.")
 
 
 def _lot_word(item: Item) -> str:
@@ -587,10 +590,8 @@ def reverse(
     elif source:
         _take(item, source, lot_row, original.quantity)
     else:
-        # Putting back a written-off serial: receive's rule holds here too, one unit at most.
-        held = sa.select(sa.func.sum(balance.c.quantity)).where(balance.c.lot_id == lot_row.id)
-        if item.tracking == Tracking.SERIAL and db.session.scalar(held):
-            raise StockError(f"Serial {lot_row.code} of {item.sku} is already in stock.")
+        if item.tracking == Tracking.SERIAL:  # putting back a written-off serial
+            _serial_not_in_stock(item, lot_row)
         _put(item, target, lot_row, original.quantity)
     return Posted([movement])
 
