@@ -387,25 +387,31 @@ def move(
     """Stock moves from one bin to another (putaway, replenishment, bin to bin)."""
     if done := _first_time(user, key):
         return done
-    qty = parse_quantity(qty)
-    source, target = _active_pair(from_bin, to_bin)
-    if source.id == target.id:
-        raise StockError(f"That is bin {source.code} again; scan a different destination bin.")
-    item = find_item(sku)
-    lot_row = _existing_lot(item, lot)
-    movement = _record(
-        user,
-        key,
+    return _between_bins(
         MovementKind.MOVE,
-        item,
-        lot_row,
-        source,
-        target,
+        user,
+        from_bin,
+        to_bin,
+        sku,
         qty,
+        key,
+        lot,
         device=device,
         reference=reference,
         reason=reason,
     )
+
+
+def _between_bins(kind, user, from_bin, to_bin, sku, qty, key, lot, **recorded) -> Posted:
+    qty = parse_quantity(qty)
+    source, target = _active_pair(from_bin, to_bin)
+    if source.id == target.id:
+        raise StockError(f"That is bin {source.code} again; scan a different destination bin.")
+    if kind == MovementKind.PICK and target.kind != LocationKind.STAGING:
+        raise StockError(f"Picked stock goes to a staging location; {target.code} is not one.")
+    item = find_item(sku)
+    lot_row = _existing_lot(item, lot)
+    movement = _record(user, key, kind, item, lot_row, source, target, qty, **recorded)
     _transfer(item, lot_row, source, target, qty)
     return Posted([movement])
 
@@ -475,29 +481,19 @@ def pick(
     """Stock is picked from a bin to a staging/shipping location for an order."""
     if done := _first_time(user, key):
         return done
-    qty = parse_quantity(qty)
-    source, target = _active_pair(from_bin, to_bin)
-    if source.id == target.id:
-        raise StockError(f"That is bin {source.code} again; scan a different destination bin.")
-    if target.kind != LocationKind.STAGING:
-        raise StockError(f"Picked stock goes to a staging location; {target.code} is not one.")
-    item = find_item(sku)
-    lot_row = _existing_lot(item, lot)
-    movement = _record(
-        user,
-        key,
+    return _between_bins(
         MovementKind.PICK,
-        item,
-        lot_row,
-        source,
-        target,
+        user,
+        from_bin,
+        to_bin,
+        sku,
         qty,
+        key,
+        lot,
         device=device,
         reference=reference,
         reason=reason,
     )
-    _transfer(item, lot_row, source, target, qty)
-    return Posted([movement])
 
 
 @posting
