@@ -377,3 +377,25 @@ class CountLine(db.Model):
     @property
     def variance(self) -> int:
         return self.counted_qty - self.system_qty
+
+
+class AuditEntry(db.Model):
+    """Who changed which master data or approved what, when, and the fields before and
+    after. Written in the same transaction as the change it records; never updated."""
+
+    __table_args__ = (
+        sa.Index("ix_audit_entity", "entity", "entity_id", "id"),
+        sa.Index("ix_audit_user", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(sa.String(40))  # create, update, deactivate, approve ...
+    entity: Mapped[str] = mapped_column(sa.String(40))  # item, location, user, receipt ...
+    entity_id: Mapped[int]
+    before: Mapped[dict | None] = mapped_column(sa.JSON)  # changed fields only
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    user: Mapped[User] = relationship()
