@@ -27,6 +27,10 @@ OVER_RECEIPT = "warn"
 # bins holding the most value four times as often.
 CYCLE_COUNT_DAYS = 90
 
+# Test only, never in production: delay every floor POST by this many milliseconds, so
+# the browser tests can fill the scan queue the way a slow network does. 0 is off.
+SLOW_SCANS_MS = 0
+
 # A worker may reverse their own last movement for this many minutes.
 UNDO_MINUTES = 5
 
