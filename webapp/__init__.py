@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import api, auth, cli, errors, floor, home, security
     from .labels_views import bp as labels_bp
+    from .reports_views import bp as reports_bp
 
     # Sign-in first: a device whose session ended is sent to sign in, not refused for CSRF.
     auth.init_app(app)  # registers auth.bp; every page but sign-in requires a user
@@ -52,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(floor.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(labels_bp)
+    app.register_blueprint(reports_bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

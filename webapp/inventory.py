@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from .db import db
-from .models import Item, Location, Lot, StockBalance
+from .models import Item, Location, LocationKind, Lot, StockBalance
 
 
 def bin_contents(location: Location) -> list[tuple[Item, Lot | None, int]]:
@@ -33,3 +33,93 @@ def where_is(item: Item | None = None, lots: list[Lot] | None = None):
     if lots is not None:
         query = query.where(StockBalance.lot_id.in_([lot.id for lot in lots]))
     return [tuple(row) for row in db.session.execute(query)]
+
+
+# --- for the reports: on hand, by zone, by inventory type, empty bins ------------------
+
+ON_HAND_LIMIT = 200
+STORAGE_KINDS = (LocationKind.STORAGE, LocationKind.PICK)
+
+
+def stock_value(quantity=StockBalance.quantity):
+    """Units times unit cost, summed, to the cent (SQLite sums floats: round it back)."""
+    return sa.cast(sa.func.coalesce(sa.func.sum(quantity * Item.unit_cost), 0), sa.Numeric(16, 2))
+
+
+def on_hand_rows(search: str = "", limit: int = ON_HAND_LIMIT) -> tuple[list, bool]:
+    """On hand by item, bin and lot; every word of `search` must match the item's SKU or
+    description, the bin or the lot. Returns the first `limit` rows and whether more exist."""
+    query = (
+        sa.select(
+            Item.sku,
+            Item.description,
+            Location.code.label("bin"),
+            Location.zone,
+            Lot.code.label("lot"),
+            Lot.expiry,
+            StockBalance.quantity,
+            sa.cast(StockBalance.quantity * Item.unit_cost, sa.Numeric(16, 2)).label("value"),
+        )
+        .join(Item, Item.id == StockBalance.item_id)
+        .join(Location, Location.id == StockBalance.location_id)
+        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+        .where(StockBalance.quantity > 0)
+        .order_by(Item.sku, Location.sequence, Location.code, Lot.expiry, Lot.code)
+        .limit(limit + 1)
+    )
+    for word in search.split():
+        query = query.where(
+            sa.or_(
+                Item.sku.icontains(word, autoescape=True),
+                Item.description.icontains(word, autoescape=True),
+                Location.code.icontains(word, autoescape=True),
+                Lot.code.icontains(word, autoescape=True),
+            )
+        )
+    rows = db.session.execute(query).all()
+    return rows[:limit], len(rows) > limit
+
+
+def stock_by_zone() -> list:
+    """Per zone: bins holding stock, units and value."""
+    return db.session.execute(
+        sa.select(
+            Location.zone,
+            sa.func.count(sa.distinct(Location.id)).label("bins"),
+            sa.func.sum(StockBalance.quantity).label("units"),
+            stock_value().label("value"),
+        )
+        .join(Location, Location.id == StockBalance.location_id)
+        .join(Item, Item.id == StockBalance.item_id)
+        .where(StockBalance.quantity > 0)
+        .group_by(Location.zone)
+        .order_by(Location.zone)
+    ).all()
+
+
+def stock_by_type() -> list:
+    """Per inventory type: items on hand, units and value."""
+    return db.session.execute(
+        sa.select(
+            Item.inventory_type,
+            sa.func.count(sa.distinct(Item.id)).label("items"),
+            sa.func.sum(StockBalance.quantity).label("units"),
+            stock_value().label("value"),
+        )
+        .join(Item, Item.id == StockBalance.item_id)
+        .where(StockBalance.quantity > 0)
+        .group_by(Item.inventory_type)
+        .order_by(Item.inventory_type)
+    ).all()
+
+
+def empty_bins() -> list[Location]:
+    """Active storage and pick bins holding nothing, in walking order: room for putaway."""
+    holding = sa.exists().where(StockBalance.location_id == Location.id, StockBalance.quantity > 0)
+    return list(
+        db.session.scalars(
+            sa.select(Location)
+            .where(Location.active, Location.kind.in_(STORAGE_KINDS), ~holding)
+            .order_by(Location.sequence, Location.code)
+        )
+    )
