@@ -73,3 +73,13 @@ CONTENT_SECURITY_POLICY = {
 }
 # Strict-Transport-Security in production (seconds; 0 turns it off).
 HSTS_SECONDS = 365 * 24 * 3600
+
+# Count variances (issue 4). A variance within AUTO_APPROVE_UNITS units AND within
+# AUTO_APPROVE_VALUE in value (units x unit cost) is approved as the count is recorded,
+# posted by the system user. Auto-approval runs only when both are above 0.
+AUTO_APPROVE_UNITS = 0
+AUTO_APPROVE_VALUE = 0
+# Approving a variance worth more than this (units x unit cost) needs a reason.
+REASON_REQUIRED_VALUE = 100.00
+# A supervisor may not approve a count they made themselves.
+SEGREGATE_DUTIES = True

@@ -42,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
         app, database.db, directory=str(ROOT / "webapp" / "migrations"), render_as_batch=True
     )
 
-    from . import api, auth, cli, errors, floor, home, security
+    from . import api, auth, cli, errors, floor, home, security, supervisor
     from .labels_views import bp as labels_bp
     from .reports_views import bp as reports_bp
 
@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(floor.bp)
+    app.register_blueprint(supervisor.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(labels_bp)
     app.register_blueprint(reports_bp)

@@ -12,7 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from . import stock
+from . import approvals, stock
 from .db import db, transactional
 from .models import (
     CountLine,
@@ -49,8 +49,15 @@ def open_tasks() -> list[CountTask]:
     )
 
 
-@transactional
 def record(user: User, number: str, counted: dict[tuple[str, str], int]) -> CountTask:
+    """Record a bin's count, then approve the variances within the auto-approval thresholds."""
+    task = _record(user, number, counted)
+    approvals.auto_approve(task)  # issue 4: after the count's own transaction has committed
+    return task
+
+
+@transactional
+def _record(user: User, number: str, counted: dict[tuple[str, str], int]) -> CountTask:
     """Record a bin's count: one line per item and lot counted or held by the system."""
     task = _task(user, number)
     if task.status != DocStatus.OPEN:

@@ -1,0 +1,163 @@
+"""The supervisor's count-variance desk over HTTP: page and fragment, decisions, refusals,
+and who may use it. On both databases."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import sign_in
+from tests.test_approvals import adjustments, count, line_of, pick, receive
+from webapp import stock
+from webapp.db import db
+from webapp.models import CountStatus, CountTask
+
+HTMX = {"HX-Request": "true", "HX-Target": "queue"}
+QUEUE = "/supervisor/counts"
+
+
+@pytest.fixture
+def counted(site):
+    """13 of 1042 in A-01-01-A, counted 11 by wendy: a variance of -2 (-5.00)."""
+    receive(site, "A-01-01-A", 13)
+    site.task = count(site, "A-01-01-A", {("1042", ""): 11})
+    site.line_id = line_of(site.task).id
+    return site
+
+
+@pytest.fixture
+def boss(client, counted):
+    sign_in(client, "sam")
+    return client
+
+
+def test_the_queue_page_shows_each_variance_with_its_value_and_who_counted(boss, counted):
+    response = boss.get(QUEUE)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" in html
+    assert "HX-Request" in response.headers["Vary"]
+    assert 'href="/static/supervisor.css"' in html
+    row = html[html.index(f'id="line-{counted.line_id}"') :]
+    for shown in ("A-01-01-A", "1042", ">13<", ">11<", ">-2<", "-5.00", "Wendy Worker"):
+        assert shown in row
+    assert 'id="zone"' in html and '<option value="A">A</option>' in html
+
+
+def test_the_zone_filter_answers_htmx_with_the_queue_fragment_alone(boss, counted):
+    response = boss.get(QUEUE, query_string={"zone": "B"}, headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<section id="queue"')
+    assert "<html" not in html and "No variances are waiting in zone B." in html
+    assert "A-01-01-A" in boss.get(QUEUE, query_string={"zone": "A"}, headers=HTMX).text
+
+
+def test_the_pages_carry_no_inline_script_or_style(boss, counted):
+    html = boss.get(QUEUE).get_data(as_text=True)
+    assert " style=" not in html and "<style" not in html
+    assert all("src=" in tag for tag in re.findall(r"<script[^>]*>", html))
+
+
+def test_approving_over_htmx_posts_the_difference_and_says_stock_moved(boss, counted):
+    pick(counted, 5)
+    response = boss.post(
+        f"/supervisor/counts/{counted.line_id}/approve", data={"zone": "A"}, headers=HTMX
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert "Stock moved since the count: applying the counted difference of -2." in html
+    assert "No variances are waiting in zone A." in html
+    assert stock.on_hand("1042", "A-01-01-A") == 6
+    # A double click, or the request sent again: one adjustment.
+    again = boss.post(f"/supervisor/counts/{counted.line_id}/approve", headers=HTMX)
+    assert again.status_code == 200 and "Already approved by Sam Supervisor" in again.text
+    assert len(adjustments()) == 1
+
+
+def test_a_plain_form_post_without_javascript_answers_with_the_whole_page(client, counted):
+    sign_in(client, "sam")
+    response = client.post(f"/supervisor/counts/{counted.line_id}/approve", data={"reason": "ok"})
+    assert response.status_code == 200 and "<html" in response.text
+    assert "Approved A-01-01-A 1042: -2 posted against count" in response.text
+
+
+def test_a_refusal_is_shown_in_the_queue_with_422_and_posts_nothing(boss, counted):
+    receive(counted, "A-01-02-A", 60)
+    task = count(counted, "A-01-02-A", {("1042", ""): 10})  # 125.00: needs a reason
+    url = f"/supervisor/counts/{line_of(task).id}/approve"
+    refused = boss.post(url, data={"reason": ""}, headers=HTMX)
+    assert refused.status_code == 422
+    assert "a variance worth 125.00 needs a reason" in refused.text
+    assert 'placeholder="Reason (required)" required' in refused.text
+    assert adjustments() == []
+    assert boss.post(url, data={"reason": "crushed"}, headers=HTMX).status_code == 200
+    assert stock.on_hand("1042", "A-01-02-A") == 10
+
+
+def test_a_supervisor_may_not_approve_their_own_count_over_http(boss, counted):
+    task = count(counted, "A-01-02-A", {("1042", ""): 1}, by=counted.boss)
+    response = boss.post(f"/supervisor/counts/{line_of(task).id}/approve", headers=HTMX)
+    assert response.status_code == 422
+    assert "You counted A-01-02-A yourself" in response.text and adjustments() == []
+
+
+def test_rejecting_over_http_raises_a_recount_for_another_worker(boss, counted):
+    response = boss.post(
+        f"/supervisor/counts/{counted.line_id}/reject", data={"reason": "recheck"}, headers=HTMX
+    )
+    assert response.status_code == 200
+    recount = db.session.scalar(sa.select(CountTask).where(CountTask.source == "recount"))
+    assert f"recount {recount.number} raised for Oscar Other" in response.text
+    assert recount.assigned_to_id == counted.other.id
+    assert line_of(counted.task).status == CountStatus.REJECTED and adjustments() == []
+
+
+def test_bulk_approve_over_http_reports_each_line(boss, counted):
+    receive(counted, "A-01-02-A", 60)
+    large = line_of(count(counted, "A-01-02-A", {("1042", ""): 10})).id
+    form = {"line": [str(counted.line_id), str(large)], "zone": ""}
+    response = boss.post("/supervisor/counts/approve", data=form, headers=HTMX)
+    assert response.status_code == 422  # one of the two was refused
+    html = response.get_data(as_text=True)
+    assert 'class="status status-ok">Approved A-01-01-A 1042: -2 posted' in html
+    assert 'class="status status-error">A-01-02-A 1042: a variance worth 125.00' in html
+    assert len(adjustments()) == 1
+    nothing = boss.post("/supervisor/counts/approve", data={}, headers=HTMX)
+    assert nothing.status_code == 422 and "Select the variances to approve first." in nothing.text
+
+
+def supervisor_routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("supervisor."):
+            url = rule.rule.replace("<int:line_id>", "{line_id}")
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, url
+
+
+@pytest.mark.parametrize("hx", [False, True], ids=["page", "htmx"])
+def test_a_worker_gets_403_on_every_supervisor_route_and_nothing_changes(app, client, counted, hx):
+    sign_in(client, "wendy")
+    routes = list(supervisor_routes(app))
+    assert len(routes) == 4
+    for method, url in routes:
+        response = client.open(
+            url.format(line_id=counted.line_id),
+            method=method,
+            data={"line": str(counted.line_id), "reason": "mine"},
+            headers=HTMX if hx else {},
+        )
+        assert response.status_code == 403, (method, url)
+    line = line_of(counted.task)
+    assert (line.status, line.decided_by_id) == (CountStatus.PENDING, None)
+    assert adjustments() == [] and stock.on_hand("1042", "A-01-01-A") == 13
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CountTask)) == 1
+
+
+def test_signed_out_the_desk_sends_to_sign_in(client, counted):
+    response = client.get(QUEUE)
+    assert response.status_code == 302 and "/signin" in response.headers["Location"]
+
+
+def test_a_decision_without_the_csrf_token_is_refused(boss, counted):
+    url = f"/supervisor/counts/{counted.line_id}/approve"
+    assert boss.post(url, headers={"X-CSRFToken": ""}).status_code == 400
+    assert adjustments() == []

@@ -1,0 +1,488 @@
+"""Count variances: the supervisor's queue, approve, reject (a recount), bulk approval and
+approval within the configured thresholds as the count is recorded.
+
+Approving posts the counted difference (counted - system quantity at count time) through
+stock.adjust, keyed `approve-<line id>`: whatever moved in the bin since the count stays
+counted once, a resend posts nothing more, and two supervisors approving at once post
+once. The adjustment commits first; the line then becomes APPROVED only if it is still
+PENDING. Should the process stop between the two, the line stays in the queue and
+approving it again finds the adjustment by its key and only records the decision.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import aliased
+
+from . import stock, users
+from .db import db, transactional
+from .models import (
+    CountLine,
+    CountStatus,
+    CountTask,
+    DocStatus,
+    Item,
+    Location,
+    Lot,
+    MovementKind,
+    Role,
+    StockBalance,
+    StockMovement,
+    User,
+    utcnow,
+)
+from .stock import Forbidden, NotEnoughStock, StockError
+
+log = logging.getLogger(__name__)
+
+AUTO_REASON = "auto-approved within threshold"
+PREFIX = "count variance"
+RECENT = 5  # ledger rows shown per bin for context
+DECIDERS = (Role.SUPERVISOR, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What became of one line: said in a sentence, with what was posted or raised."""
+
+    line_id: int
+    message: str
+    ok: bool = True
+    replayed: bool = False
+    movement_id: int | None = None
+    recount: str | None = None  # the recount task's number
+
+
+@dataclass(frozen=True)
+class Recent:
+    id: int
+    kind: str
+    quantity: int
+    sku: str
+    lot: str
+    source: str
+    target: str
+    user: str
+    at: datetime
+
+
+@dataclass
+class Variance:
+    """A count line with what a supervisor needs to decide on it."""
+
+    line: CountLine
+    task: CountTask
+    bin: Location
+    item: Item
+    lot: Lot | None
+    counted_by: str
+    on_hand: int  # now, not at count time
+    moved: bool  # the item (lot) moved in or out of the bin after the count
+    superseded: bool  # the bin was counted again since
+    recent: list[Recent] = field(default_factory=list)
+
+    @property
+    def units(self) -> int:
+        return self.line.variance
+
+    @property
+    def value(self) -> Decimal:
+        return (self.line.variance * self.item.unit_cost).quantize(Decimal("0.01"))
+
+    @property
+    def needs_reason(self) -> bool:
+        return abs(self.value) > _money("REASON_REQUIRED_VALUE")
+
+    @property
+    def label(self) -> str:
+        lot = f" lot {self.lot.code}" if self.lot else ""
+        return f"{self.bin.code} {self.item.sku}{lot}"
+
+
+# --- the queue ---------------------------------------------------------------------
+
+
+def _same_lot(a, b):
+    return sa.func.coalesce(a, 0) == sa.func.coalesce(b, 0)
+
+
+def _facts() -> sa.Select:
+    line, task, m = CountLine, CountTask, StockMovement
+    counter, newer, newer_task = aliased(User), aliased(CountLine), aliased(CountTask)
+    in_bin = sa.or_(m.from_location_id == task.location_id, m.to_location_id == task.location_id)
+    on_hand = sa.select(StockBalance.quantity).where(
+        StockBalance.location_id == task.location_id,
+        StockBalance.item_id == line.item_id,
+        _same_lot(StockBalance.lot_id, line.lot_id),
+    )
+    moved = sa.select(m.id).where(
+        m.id > sa.func.coalesce(line.last_movement_id, 0),
+        m.item_id == line.item_id,
+        _same_lot(m.lot_id, line.lot_id),
+        in_bin,
+        # This count's own approval is not a movement since the count.
+        sa.not_(sa.and_(m.kind == MovementKind.ADJUST, m.reference == task.number)),
+    )
+    superseded = (
+        sa.select(newer.id)
+        .join(newer_task, newer.task_id == newer_task.id)
+        .where(
+            newer.id > line.id,
+            newer_task.location_id == task.location_id,
+            newer.item_id == line.item_id,
+            _same_lot(newer.lot_id, line.lot_id),
+        )
+    )
+    return (
+        sa.select(
+            line,
+            task,
+            Location,
+            Item,
+            Lot,
+            sa.func.coalesce(counter.name, ""),
+            sa.func.coalesce(on_hand.scalar_subquery(), 0),
+            moved.exists(),
+            superseded.exists(),
+        )
+        .join(task, line.task_id == task.id)
+        .join(Location, task.location_id == Location.id)
+        .join(Item, line.item_id == Item.id)
+        .outerjoin(Lot, line.lot_id == Lot.id)
+        .outerjoin(counter, task.counted_by_id == counter.id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def queue(zone: str | None = None) -> list[Variance]:
+    """Variances waiting for a decision, the newest count of each bin, item and lot only,
+    largest value first, each with its bin's last few ledger rows."""
+    query = _facts().where(CountLine.status == CountStatus.PENDING)
+    if zone:
+        query = query.where(Location.zone == zone)
+    rows = [Variance(*row) for row in db.session.execute(query) if not row[-1]]
+    rows.sort(key=lambda v: (-abs(v.value), -abs(v.units), v.line.id))
+    recent = _recent({v.bin.id for v in rows})
+    for v in rows:
+        v.recent = recent.get(v.bin.id, [])
+    return rows
+
+
+def zones() -> list[str]:
+    """The zones there are bins in, for the filter."""
+    query = sa.select(Location.zone).where(Location.zone != "").distinct().order_by(Location.zone)
+    return list(db.session.scalars(query))
+
+
+def _recent(bin_ids: set[int]) -> dict[int, list[Recent]]:
+    """The last RECENT ledger rows in or out of each bin, in one query."""
+    if not bin_ids:
+        return {}
+    m = StockMovement
+    ends = sa.union_all(
+        sa.select(m.id.label("mid"), m.from_location_id.label("loc")).where(
+            m.from_location_id.in_(bin_ids)
+        ),
+        sa.select(m.id, m.to_location_id).where(m.to_location_id.in_(bin_ids)),
+    ).subquery()
+    n = sa.func.row_number().over(partition_by=ends.c.loc, order_by=ends.c.mid.desc())
+    ranked = sa.select(ends.c.mid, ends.c.loc, n.label("n")).subquery()
+    source, target = aliased(Location), aliased(Location)
+    query = (
+        sa.select(ranked.c.loc, m.id, m.kind, m.quantity, Item.sku, Lot.code, source.code)
+        .add_columns(target.code, User.name, m.created_at)
+        .select_from(ranked)
+        .join(m, m.id == ranked.c.mid)
+        .join(Item, m.item_id == Item.id)
+        .outerjoin(Lot, m.lot_id == Lot.id)
+        .outerjoin(source, m.from_location_id == source.id)
+        .outerjoin(target, m.to_location_id == target.id)
+        .join(User, m.user_id == User.id)
+        .where(ranked.c.n <= RECENT)
+        .order_by(ranked.c.loc, m.id.desc())
+    )
+    found: dict[int, list[Recent]] = {}
+    for loc, id_, kind, qty, sku, lot, src, dst, user, at in db.session.execute(query):
+        row = Recent(id_, kind.value, qty, sku, lot or "", src or "", dst or "", user, at)
+        found.setdefault(loc, []).append(row)
+    return found
+
+
+def _variance(line_id: int) -> Variance:
+    row = db.session.execute(_facts().where(CountLine.id == line_id)).first()
+    if row is None:
+        raise StockError(f"There is no count line {line_id}.")
+    return Variance(*row)
+
+
+# --- deciding ----------------------------------------------------------------------
+
+
+def approve(user: User, line_id: int, reason: str = "") -> Decision:
+    """Post a variance to the ledger as the counted difference and mark it approved.
+
+    Refused, posting nothing: a worker; the supervisor who counted it (SEGREGATE_DUTIES);
+    no reason above REASON_REQUIRED_VALUE; a difference that would take the bin below zero
+    because stock moved since the count. Approving again says so and posts nothing.
+    """
+    _may_decide(user)
+    return _approve(user, line_id, _clean(reason))
+
+
+def bulk_approve(user: User, line_ids, reason: str = "") -> list[Decision]:
+    """Approve each line on its own (its own transaction and key): one result per line."""
+    _may_decide(user)
+    results = []
+    for line_id in dict.fromkeys(line_ids):  # in the order given, once each
+        try:
+            results.append(approve(user, line_id, reason))
+        except StockError as refusal:
+            db.session.rollback()
+            results.append(Decision(line_id, _labelled(line_id, refusal.message), ok=False))
+    return results
+
+
+def auto_approve(task: CountTask) -> list[Decision]:
+    """Approve, as the system user, each variance of a just-recorded count that lies within
+    AUTO_APPROVE_UNITS units and AUTO_APPROVE_VALUE in value (both must be set above 0).
+    A variance that cannot be posted stays in the queue for a supervisor."""
+    most_units, most_value = current_app.config["AUTO_APPROVE_UNITS"], _money("AUTO_APPROVE_VALUE")
+    if most_units <= 0 or most_value <= 0:
+        return []
+    small = [
+        line
+        for line in task.lines
+        if line.status == CountStatus.PENDING
+        and abs(line.variance) <= most_units
+        and abs(line.variance * line.item.unit_cost) <= most_value
+    ]
+    if not small:
+        return []
+    system, results = users.system_user(), []
+    for line in small:
+        try:
+            decision = _approve(system, line.id, AUTO_REASON)
+        except StockError as refusal:
+            db.session.rollback()
+            log.warning("count %s line %s not auto-approved: %s", task.number, line.id, refusal)
+            continue
+        log.info("count %s line %s %s: %s", task.number, line.id, AUTO_REASON, decision.message)
+        results.append(decision)
+    return results
+
+
+def _approve(user: User, line_id: int, reason: str) -> Decision:
+    v = _variance(line_id)
+    if v.line.status != CountStatus.PENDING:
+        return _already(v)
+    key = f"approve-{v.line.id}"
+    posted = _movement(key)
+    if posted is None:
+        _check(user, v, reason)
+        try:
+            posted = stock.adjust(
+                user,
+                bin=v.bin.code,
+                sku=v.item.sku,
+                lot=v.lot.code if v.lot else None,
+                delta=v.units,
+                reason=f"{PREFIX}: {reason}" if reason else PREFIX,
+                reference=v.task.number,
+                key=key,
+            ).movement
+        except StockError as refusal:
+            # Another supervisor's approval posted this key a moment ago: theirs stands.
+            posted = _movement(key)
+            if posted is None and isinstance(refusal, NotEnoughStock):
+                raise StockError(_below_zero(v, _variance(line_id).on_hand)) from None
+            if posted is None:
+                raise
+    if not _settle(v.line.id, posted):
+        return _lost_race(user, v, posted)
+    said = f"Approved {v.label}: {v.units:+d} posted against count {v.task.number}."
+    if v.moved:
+        said = f"Stock moved since the count: applying the counted difference of {v.units}. {said}"
+    return Decision(v.line.id, said, movement_id=posted.id)
+
+
+def _check(user: User, v: Variance, reason: str) -> None:
+    if v.superseded:
+        raise StockError(f"{v.bin.code} was counted again since: decide on the newer count.")
+    if current_app.config["SEGREGATE_DUTIES"] and v.task.counted_by_id == user.id:
+        raise Forbidden(f"You counted {v.bin.code} yourself: another supervisor must approve it.")
+    if v.needs_reason and not reason:
+        raise StockError(
+            f"{v.label}: a variance worth {abs(v.value):,.2f} needs a reason "
+            f"(above {_money('REASON_REQUIRED_VALUE'):,.2f})."
+        )
+    if v.on_hand + v.units < 0:
+        raise StockError(_below_zero(v, v.on_hand))
+
+
+def _below_zero(v: Variance, on_hand: int) -> str:
+    return (
+        f"Stock moved since the count: applying the counted difference of {v.units} would "
+        f"take {v.bin.code} below zero (it holds {on_hand} of {v.item.sku} now). Nothing was "
+        "posted: reject it to have the bin recounted."
+    )
+
+
+@transactional
+def _settle(line_id: int, posted: StockMovement) -> bool:
+    """Record the decision the posted adjustment carries, if the line is still pending."""
+    reason = posted.reason.removeprefix(PREFIX).removeprefix(": ")
+    auto = reason == AUTO_REASON and posted.user.username == users.SYSTEM_USERNAME
+    done = db.session.execute(
+        sa.update(CountLine)
+        .where(CountLine.id == line_id, CountLine.status == CountStatus.PENDING)
+        .values(
+            status=CountStatus.AUTO_APPROVED if auto else CountStatus.APPROVED,
+            decided_by_id=posted.user_id,
+            decided_at=posted.created_at,
+            reason=reason,
+            movement_id=posted.id,
+        )
+    )
+    return done.rowcount == 1
+
+
+def _lost_race(user: User, v: Variance, posted: StockMovement) -> Decision:
+    """The line was decided between our look and our update."""
+    v = _variance(v.line.id)
+    if v.line.status == CountStatus.REJECTED:
+        # Rejected while our adjustment was being posted: the recount decides, so undo it.
+        stock.reverse(
+            user,
+            movement_id=posted.id,
+            key=f"unapprove-{v.line.id}",
+            reason=f"count {v.task.number} was rejected meanwhile",
+        )
+        raise StockError(f"{v.label} was rejected a moment ago; nothing stays posted.")
+    return _already(v)
+
+
+def reject(user: User, line_id: int, reason: str = "", assign_to_id: int | None = None):
+    """Reject a variance and raise a recount of its bin, for another worker than the one
+    who counted (the least busy active worker) unless `assign_to_id` says who. The
+    recount's lines then replace this one in the queue. Posts nothing."""
+    _may_decide(user)
+    return _reject(user, line_id, _clean(reason), assign_to_id)
+
+
+@transactional
+def _reject(user: User, line_id: int, reason: str, assign_to_id: int | None) -> Decision:
+    v = _variance(line_id)
+    if v.line.status != CountStatus.PENDING:
+        return _already(v, rejecting=True)
+    if v.superseded:
+        raise StockError(f"{v.bin.code} was counted again since: decide on the newer count.")
+    if _movement(f"approve-{v.line.id}") is not None:
+        raise StockError(f"{v.label} is being approved: its adjustment is already posted.")
+    done = db.session.execute(
+        sa.update(CountLine)
+        .where(CountLine.id == v.line.id, CountLine.status == CountStatus.PENDING)
+        .values(
+            status=CountStatus.REJECTED, decided_by_id=user.id, decided_at=utcnow(), reason=reason
+        )
+    )
+    if done.rowcount != 1:  # decided by someone else since we looked (PostgreSQL)
+        return _already(_variance(line_id), rejecting=True)
+    recount = _recount(v, user, assign_to_id)
+    who = recount.assigned_to_id and db.session.get(User, recount.assigned_to_id).name
+    return Decision(
+        v.line.id,
+        f"Rejected {v.label}: recount {recount.number} raised for {who or 'any worker'}.",
+        recount=recount.number,
+    )
+
+
+def _recount(v: Variance, user: User, assign_to_id: int | None) -> CountTask:
+    """The bin's open recount, or a new one (one per bin, whichever of its lines is rejected)."""
+    task = db.session.scalar(
+        sa.select(CountTask).where(
+            CountTask.location_id == v.bin.id,
+            CountTask.status == DocStatus.OPEN,
+            CountTask.source == "recount",
+        )
+    )
+    if task is not None:
+        return task
+    if assign_to_id is not None:
+        assignee = db.session.get(User, assign_to_id)
+        if assignee is None or not assignee.active:
+            raise StockError("Choose an active worker for the recount.")
+    task = CountTask(
+        number=f"RC{v.line.id:06d}",
+        location_id=v.bin.id,
+        source="recount",
+        assigned_to_id=assign_to_id or _other_worker(v.task.counted_by_id),
+        created_by_id=user.id,
+    )
+    db.session.add(task)
+    db.session.flush()
+    return task
+
+
+def _other_worker(counted_by_id: int | None) -> int | None:
+    """The active worker, other than the one who counted, with the fewest open counts."""
+    open_counts = (
+        sa.select(sa.func.count(CountTask.id))
+        .where(CountTask.assigned_to_id == User.id, CountTask.status == DocStatus.OPEN)
+        .scalar_subquery()
+    )
+    query = sa.select(User.id).where(User.active, User.role == Role.WORKER)
+    if counted_by_id is not None:
+        query = query.where(User.id != counted_by_id)
+    return db.session.scalar(query.order_by(open_counts, User.id).limit(1))
+
+
+def _already(v: Variance, rejecting: bool = False) -> Decision:
+    """A line decided before: the same decision again is answered, not repeated."""
+    line = v.line
+    who = line.decided_by_id and db.session.get(User, line.decided_by_id).name
+    if line.status in (CountStatus.APPROVED, CountStatus.AUTO_APPROVED) and not rejecting:
+        how = "automatically" if line.status == CountStatus.AUTO_APPROVED else f"by {who}"
+        return Decision(
+            line.id,
+            f"Already approved {how}: {v.label} {v.units:+d}.",
+            replayed=True,
+            movement_id=line.movement_id,
+        )
+    if line.status == CountStatus.REJECTED and rejecting:
+        return Decision(line.id, f"Already rejected by {who}: {v.label}.", replayed=True)
+    if line.status == CountStatus.MATCHED:
+        raise StockError(f"{v.label} matched when counted: there is nothing to decide.")
+    done = "rejected" if line.status == CountStatus.REJECTED else "approved"
+    raise StockError(f"{v.label} was already {done} by {who or 'the system'}.")
+
+
+# --- small helpers -----------------------------------------------------------------
+
+
+def _may_decide(user: User) -> None:
+    if user is None or not user.active or user.role not in DECIDERS:
+        raise Forbidden("Only a supervisor can approve or reject counts.")
+
+
+def _movement(key: str) -> StockMovement | None:
+    return db.session.scalar(sa.select(StockMovement).where(StockMovement.idempotency_key == key))
+
+
+def _money(setting: str) -> Decimal:
+    return Decimal(str(current_app.config[setting]))
+
+
+def _clean(reason: str | None) -> str:
+    return " ".join((reason or "").split())[:150]
+
+
+def _labelled(line_id: int, message: str) -> str:
+    try:
+        label = _variance(line_id).label
+    except StockError:
+        return message
+    return message if message.startswith(label) else f"{label}: {message}"

@@ -1,0 +1,76 @@
+"""The supervisor's desk: count variances to approve or send for a recount.
+
+Views are thin: the rules live in approvals. Each action answers with the queue: the
+#queue fragment when htmx targets it, otherwise the whole page (plain form posts work
+without JavaScript). A refusal is shown in the queue with status 422.
+"""
+
+from flask import Blueprint, make_response, render_template, request
+from flask_login import current_user
+
+from . import approvals
+from .auth import role_required
+from .db import db
+from .models import Role
+from .stock import StockError
+
+bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
+
+
+@bp.get("/counts")
+@role_required(Role.SUPERVISOR)
+def counts():
+    """Count variances waiting for a decision, largest value first, by zone."""
+    return _queue()
+
+
+@bp.post("/counts/<int:line_id>/approve")
+@role_required(Role.SUPERVISOR)
+def approve(line_id: int):
+    """Approve one variance: post the counted difference to the ledger."""
+    return _decide(lambda: [approvals.approve(current_user, line_id, _reason())])
+
+
+@bp.post("/counts/<int:line_id>/reject")
+@role_required(Role.SUPERVISOR)
+def reject(line_id: int):
+    """Reject one variance: raise a recount of its bin for another worker."""
+    return _decide(lambda: [approvals.reject(current_user, line_id, _reason())])
+
+
+@bp.post("/counts/approve")
+@role_required(Role.SUPERVISOR)
+def bulk_approve():
+    """Approve the selected variances, each on its own."""
+    ids = [int(v) for v in request.form.getlist("line") if v.isdigit()]
+    if not ids:
+        return _queue(error="Select the variances to approve first.", status=422)
+    return _decide(lambda: approvals.bulk_approve(current_user, ids, _reason()))
+
+
+def _reason() -> str:
+    return request.form.get("reason", "")
+
+
+def _decide(decide):
+    try:
+        results = decide()
+    except StockError as refusal:
+        db.session.rollback()
+        return _queue(error=refusal.message, status=422)
+    return _queue(results=results, status=200 if all(r.ok for r in results) else 422)
+
+
+def _queue(results=(), error: str = "", status: int = 200):
+    zone = request.values.get("zone", "").strip()
+    page = {"rows": approvals.queue(zone or None), "zone": zone, "results": results}
+    if request.headers.get("HX-Target") == "queue":
+        html = render_template("supervisor/_queue.html", error=error, **page)
+    else:
+        html = render_template(
+            "supervisor/counts.html", zones=approvals.zones(), error=error, **page
+        )
+    response = make_response(html, status)
+    response.headers["Vary"] = "HX-Request, HX-Target"
+    response.headers["Cache-Control"] = "no-store"
+    return response
