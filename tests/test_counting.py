@@ -133,3 +133,18 @@ def test_cycle_counts_raise_tasks_for_bins_not_counted_lately(site, task):
     # A-01-01-A already has an open task; B-01-01-A gets one. The dock is not a bin.
     assert [t.location.code for t in created] == ["B-01-01-A"]
     assert counting.schedule_cycle_counts(every_days=30) == []
+
+
+def test_a_variance_within_the_auto_approval_limits_is_adjusted_and_said_so(app, site, task):
+    app.config.update(AUTO_APPROVE_UNITS=2, AUTO_APPROVE_VALUE=10)
+    w = Worker(counting, site.worker)
+    w("A0101A")
+    w("5012345678900")
+    w(action="qty", qty="12")  # one short of 13, worth 2.50
+    w("]C1010400638133393110L1")
+    w(action="qty", qty="5")
+    step = w(action="done")
+    assert step.ok and step.message == (
+        "Counted A-01-01-A: 1 small difference adjusted automatically."
+    )
+    assert stock.on_hand("1042", "A-01-01-A") == 12

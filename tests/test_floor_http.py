@@ -157,3 +157,12 @@ def test_two_workers_asking_for_the_next_list_get_different_lists(app, site):
     first(action="take")
     second(action="take")
     assert {first.state["list"], second.state["list"]} == {"PL2001", "PL2002"}
+
+
+def test_the_start_page_shows_the_office_only_to_supervisors(app, client, site):
+    sign_in(client, "wendy")
+    page = text(client.get("/"))
+    assert "Receive" in page and "Count variances" not in page
+    sign_in(client, "sam")
+    page = text(client.get("/"))
+    assert "Count variances" in page and "/supervisor/counts" in page

@@ -91,6 +91,24 @@ def _record(user: User, number: str, counted: dict[tuple[str, str], int]) -> Cou
     return task
 
 
+def _waiting(task: CountTask) -> int:
+    return sum(line.status == CountStatus.PENDING for line in task.lines)
+
+
+def _outcome(task: CountTask) -> str:
+    """What the worker hears once the bin is counted."""
+    waiting = _waiting(task)
+    adjusted = sum(line.status == CountStatus.AUTO_APPROVED for line in task.lines)
+    said = [f"Counted {task.location.code}:"]
+    if waiting:
+        said.append(f"{waiting} difference{'s' * (waiting != 1)} sent to a supervisor.")
+    if adjusted:
+        said.append(f"{adjusted} small difference{'s' * (adjusted != 1)} adjusted automatically.")
+    if not waiting and not adjusted:
+        said.append("it matches.")
+    return " ".join(said)
+
+
 def _lot_id(item: Item, lot_code: str) -> int | None:
     if item.tracking == Tracking.NONE:
         return None
@@ -186,13 +204,7 @@ def advance(user: User, entry: Entry) -> Step:
         if entry.action == "empty" and counts:
             return view(s).refuse("You counted items here: press Done instead.")
         task = record(user, task.number, counts)
-        variances = sum(line.status == CountStatus.PENDING for line in task.lines)
-        if variances:
-            return view({}).warn(
-                f"Counted {task.location.code}: {variances} difference"
-                f"{'s' * (variances != 1)} sent to a supervisor."
-            )
-        return view({}).success(f"Counted {task.location.code}: it matches.")
+        return view({}).warn(_outcome(task)) if _waiting(task) else view({}).success(_outcome(task))
     if entry.action == "qty":
         if not s.get("last"):
             return view(s).refuse("Scan an item first, then type how many.")

@@ -2,7 +2,10 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template
+from flask_login import current_user
 
+from . import approvals
+from .auth import has_role
 from .db import db
 from .models import (
     CountTask,
@@ -12,6 +15,7 @@ from .models import (
     LocationKind,
     PickList,
     Receipt,
+    Role,
     StockBalance,
 )
 
@@ -41,4 +45,6 @@ def index():
         "bins": count(Location, Location.active),
         "items": count(Item, Item.active),
     }
+    if has_role(current_user, Role.SUPERVISOR):
+        summary["variances"] = len(approvals.queue())  # the queue's own rule: newest counts
     return render_template("home/index.html", summary=summary)
