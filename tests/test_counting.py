@@ -148,3 +148,12 @@ def test_a_variance_within_the_auto_approval_limits_is_adjusted_and_said_so(app,
         "Counted A-01-01-A: 1 small difference adjusted automatically."
     )
     assert stock.on_hand("1042", "A-01-01-A") == 12
+
+
+def test_the_cycle_count_command_raises_the_tasks_due(app, site, task):
+    receive(site, "B-01-01-A", 2)
+    result = app.test_cli_runner().invoke(args=["cycle-counts", "--days", "30"])
+    assert result.exit_code == 0 and result.output == "Raised 1 cycle count task.\n"
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(CountTask).where(CountTask.source == "cycle")
+    ) == 1

@@ -6,7 +6,7 @@ work lives in plain modules (users, demo, csvio) that the admin pages call too.
 
 import click
 
-from . import csvio, demo, users
+from . import counting, csvio, demo, users
 from .stock import StockError
 
 
@@ -18,8 +18,22 @@ def init_app(app):
         export_items,
         import_locations,
         export_locations,
+        cycle_counts,
     ):
         app.cli.add_command(command)
+
+
+@click.command("cycle-counts")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="Count each bin once per this many days (default: CYCLE_COUNT_DAYS).",
+)
+def cycle_counts(days):
+    """Raise count tasks for the bins due a cycle count (run it daily, e.g. from cron)."""
+    created = counting.schedule_cycle_counts(days)
+    click.echo(f"Raised {len(created)} cycle count task{'s' * (len(created) != 1)}.")
 
 
 @click.command("create-user")
