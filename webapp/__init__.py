@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     from . import api, auth, cli, errors, floor, home, security, supervisor
+    from .admin import bp as admin_bp
     from .labels_views import bp as labels_bp
     from .reports_views import bp as reports_bp
 
@@ -54,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(supervisor.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(labels_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
     errors.init_app(app)
     cli.init_app(app)

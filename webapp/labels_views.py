@@ -3,8 +3,17 @@
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from . import labels
+from .auth import role_required
+from .models import Role
 
 bp = Blueprint("labels", __name__, url_prefix="/admin/labels")
+
+
+@bp.before_request
+@role_required(Role.SUPERVISOR)
+def _supervisors_and_admins_only():
+    """Every label route: a supervisor reprints a torn bin label on the spot; workers don't
+    print (a label is as good as a bin or badge, so printing is not for everyone)."""
 
 
 def _size_and_dpi():

@@ -1,0 +1,370 @@
+"""Admin pages over HTTP: forms, 422 refusals, CSV import with preview, the role matrix."""
+
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import csrf_token, sign_in
+from webapp import users
+from webapp.db import db
+from webapp.models import (
+    AuditEntry,
+    CountTask,
+    Item,
+    Location,
+    PickList,
+    Receipt,
+    User,
+)
+
+ADMIN_PASSWORD = "admin-pass-1"
+
+
+@pytest.fixture
+def admin(site):
+    return users.create_user("ada", "Ada Admin", role="admin", password=ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def office(client, admin):
+    """A client signed in as the admin."""
+    sign_in(client, "ada", ADMIN_PASSWORD)
+    return client
+
+
+def counts() -> dict:
+    models = (Item, Location, User, Receipt, PickList, CountTask, AuditEntry)
+    return {
+        m.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in models
+    }
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def upload(client, kind: str, content: str):
+    data = {"file": (io.BytesIO(content.encode()), f"{kind}.csv")}
+    return client.post(f"/admin/import/{kind}", data=data, content_type="multipart/form-data")
+
+
+# --- who may ---------------------------------------------------------------------------
+
+
+def admin_urls(app) -> list[tuple[str, str]]:
+    """Every admin route with sample arguments, once per method it answers."""
+    out = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if not rule.endpoint.startswith("admin."):
+                continue
+            args = {name: 1 if name == "id" else "receipts" for name in rule.arguments}
+            url = app.url_for(rule.endpoint, **args)
+            out += [(method, url) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return out
+
+
+@pytest.mark.parametrize("username", ["wendy", "sam"])
+def test_every_admin_route_refuses_workers_and_supervisors_and_changes_nothing(
+    app, client, site, admin, username
+):
+    sign_in(client, username)
+    before = counts()
+    routes = admin_urls(app)
+    assert len(routes) > 25
+    form = {
+        "sku": "X1",
+        "description": "x",
+        "code": "Q-1",
+        "kind": "storage",
+        "aisle": "Q",
+        "role": "worker",
+        "pin": "1234",
+        "number": "PO9",
+        "lines": "1042 1",
+        "by": "zone",
+        "value": "A",
+        "confirm": "1",
+        "active": "no",
+        "text": "sku,description\nX2,y\n",
+    }
+    for method, url in routes:
+        response = client.open(url, method=method, data=form if method == "POST" else None)
+        assert response.status_code == 403, f"{method} {url}"
+    assert counts() == before
+    assert db.session.get(User, site.worker.id, populate_existing=True).active
+
+
+def test_label_printing_is_for_supervisors_and_admins_not_workers(client, site, admin):
+    sign_in(client, "wendy")
+    assert client.get("/admin/labels/").status_code == 403
+    sign_in(client, "sam")
+    assert client.get("/admin/labels/").status_code == 200
+    sign_in(client, "ada", ADMIN_PASSWORD)
+    assert client.get("/admin/labels/").status_code == 200
+
+
+def test_the_admin_index_links_every_admin_page(office):
+    page = text(office.get("/admin/"))
+    for href in (
+        "/admin/items",
+        "/admin/locations",
+        "/admin/users",
+        "/admin/receipts",
+        "/admin/pick-lists",
+        "/admin/counts",
+        "/admin/labels/",
+        "/admin/audit",
+        "/admin/import/items",
+        "/admin/export/locations.csv",
+    ):
+        assert f'href="{href}"' in page
+
+
+def test_a_form_posted_without_the_csrf_token_is_refused(office):
+    response = office.post(
+        "/admin/items/new", data={"sku": "X1", "description": "x"}, headers={"X-CSRFToken": ""}
+    )
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(Item).where(Item.sku == "X1")) is None
+
+
+# --- items and bins ----------------------------------------------------------------------
+
+
+def test_an_item_is_created_through_the_form(office):
+    response = office.post(
+        "/admin/items/new",
+        data={
+            "sku": "5001",
+            "description": "Bolt",
+            "uom": "ea",
+            "inventory_type": "finished",
+            "tracking": "none",
+            "unit_cost": "0.10",
+            "reorder_point": "5",
+            "safety_stock": "",
+            "barcodes": "96385074",
+            "active": "yes",
+        },
+    )
+    assert response.status_code == 302
+    item = db.session.scalar(sa.select(Item).where(Item.sku == "5001"))
+    assert (item.uom, [b.code for b in item.barcodes]) == ("EA", ["00000096385074"])
+
+
+def test_a_bad_gtin_re_renders_the_item_form_with_422_and_writes_nothing(office):
+    before = counts()
+    response = office.post(
+        "/admin/items/new", data={"sku": "5001", "description": "Bolt", "barcodes": "96385075"}
+    )
+    assert response.status_code == 422
+    assert "check digit is wrong" in text(response)
+    assert 'value="Bolt"' in text(response)
+    assert counts() == before
+
+
+def test_a_duplicate_sku_re_renders_with_422(office):
+    response = office.post("/admin/items/new", data={"sku": "1042", "description": "Again"})
+    assert response.status_code == 422 and "already another item" in text(response)
+
+
+def test_editing_an_item_through_the_form_shows_its_values_and_saves_them(office, site):
+    page = text(office.get(f"/admin/items/{site.widget.id}"))
+    assert "05012345678900;15012345678907*12" in page
+    response = office.post(
+        f"/admin/items/{site.widget.id}",
+        data={"sku": "1042", "description": "Widget v2", "barcodes": "05012345678900"},
+    )
+    assert response.status_code == 302
+    assert db.session.get(Item, site.widget.id, populate_existing=True).description == "Widget v2"
+
+
+def test_deactivating_an_item_through_the_list(office, site):
+    office.post(f"/admin/items/{site.milk.id}/active", data={"active": "no"})
+    assert db.session.get(Item, site.milk.id, populate_existing=True).active is False
+
+
+def test_a_duplicate_bin_code_re_renders_the_bin_form_with_422(office):
+    before = counts()
+    response = office.post("/admin/locations/new", data={"code": "A-01-01-A", "kind": "storage"})
+    assert response.status_code == 422 and "exists already" in text(response)
+    assert counts() == before
+
+
+def test_a_range_is_previewed_then_created_on_confirm(office):
+    form = {"aisle": "C", "bay": "01-02", "level": "1-2", "position": "A", "kind": "storage"}
+    preview = office.post("/admin/locations/range", data=form)
+    assert preview.status_code == 200
+    assert "C-02-2-A" in text(preview) and "Create 4 bins" in text(preview)
+    assert counts()["Location"] == 6
+    created = office.post("/admin/locations/range", data={**form, "confirm": "1"})
+    assert created.status_code == 302
+    assert counts()["Location"] == 10
+
+
+def test_a_range_overlapping_existing_bins_is_shown_and_confirming_it_writes_nothing(office):
+    form = {"aisle": "A", "bay": "01", "level": "01-03", "position": "A", "kind": "storage"}
+    preview = office.post("/admin/locations/range", data=form)
+    assert preview.status_code == 422 and "exist already" in text(preview)
+    assert "Create" not in text(preview)
+    before = counts()
+    confirmed = office.post("/admin/locations/range", data={**form, "confirm": "1"})
+    assert confirmed.status_code == 422
+    assert counts() == before
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+def test_a_user_is_created_and_can_sign_in_with_the_pin(app, office):
+    response = office.post(
+        "/admin/users/new",
+        data={"username": "kim", "name": "Kim", "role": "worker", "pin": "5566", "badge": ""},
+    )
+    assert response.status_code == 302
+    other = app.test_client()
+    sign_in(other, "kim", "5566")
+
+
+def test_a_user_with_a_bad_role_is_refused_with_422(office):
+    response = office.post(
+        "/admin/users/new", data={"username": "kim", "role": "boss", "pin": "5566"}
+    )
+    assert response.status_code == 422 and "Role must be one of" in text(response)
+
+
+def test_deactivating_a_user_ends_their_session_at_once(app, office, site):
+    wendy = app.test_client()
+    sign_in(wendy, "wendy")
+    assert wendy.get("/").status_code == 200
+    response = office.post(f"/admin/users/{site.worker.id}/deactivate", data={"reason": "left"})
+    assert response.status_code == 302
+    after = wendy.get("/")
+    assert after.status_code == 302 and "/signin" in after.headers["Location"]
+    refused = wendy.post(
+        "/signin", data={"username": "wendy", "pin": "1111", "csrf_token": csrf_token(wendy)}
+    )
+    assert refused.status_code == 403 and "switched off" in text(refused)
+
+
+def test_changing_a_role_takes_effect_at_the_users_next_request(app, office, site):
+    sam = app.test_client()
+    sign_in(sam, "sam")
+    assert sam.get("/admin/").status_code == 403
+    office.post(f"/admin/users/{site.boss.id}/role", data={"role": "admin"})
+    assert sam.get("/admin/").status_code == 200
+
+
+def test_resetting_a_pin_signs_the_user_out_and_the_new_pin_works(app, office, site):
+    wendy = app.test_client()
+    sign_in(wendy, "wendy")
+    office.post(f"/admin/users/{site.worker.id}/pin", data={"pin": "8080"})
+    assert wendy.get("/").status_code == 302
+    sign_in(wendy, "wendy", "8080")
+
+
+# --- documents and counts ------------------------------------------------------------------
+
+
+def test_a_receipt_is_created_and_edited_through_the_form(office):
+    office.post(
+        "/admin/receipts/new",
+        data={"number": "PO7", "supplier": "Acme", "expected_on": "2026-12-01", "lines": "1042 5"},
+    )
+    receipt = db.session.scalar(sa.select(Receipt).where(Receipt.number == "PO7"))
+    page = text(office.get(f"/admin/receipts/{receipt.id}"))
+    assert "1042 5" in page
+    office.post(
+        f"/admin/receipts/{receipt.id}",
+        data={"number": "PO7", "supplier": "Acme", "lines": "1042 6\n3001 1"},
+    )
+    receipt = db.session.get(Receipt, receipt.id, populate_existing=True)
+    assert [(line.item.sku, line.expected_qty) for line in receipt.lines] == [
+        ("1042", 6),
+        ("3001", 1),
+    ]
+
+
+def test_a_pick_list_with_a_bad_line_is_refused_with_422(office):
+    response = office.post("/admin/pick-lists/new", data={"number": "PL7", "lines": "1042 zero"})
+    assert response.status_code == 422 and "Line 1" in text(response)
+    assert counts()["PickList"] == 0
+
+
+def test_count_tasks_are_raised_for_a_zone(office):
+    response = office.post("/admin/counts", data={"by": "zone", "value": "A"})
+    assert response.status_code == 302
+    assert counts()["CountTask"] == 5
+    assert "5 count tasks created" in text(office.get("/admin/counts"))
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+GOOD_ITEMS = "sku,description,barcodes\n7001,Nut,96385074\n1042,Widget renamed,\n"
+BAD_ITEMS = "sku,description,barcodes\n7001,Nut,96385074\n7002,Washer,96385075\n"
+
+
+def test_an_items_csv_is_previewed_then_imported_on_confirm(office):
+    preview = upload(office, "items", GOOD_ITEMS)
+    assert preview.status_code == 200
+    assert "1 to create, 1 to update" in text(preview)
+    assert counts()["Item"] == 3  # a preview writes nothing
+    confirmed = office.post("/admin/import/items/confirm", data={"text": GOOD_ITEMS})
+    assert confirmed.status_code == 302
+    assert counts()["Item"] == 4
+    widget = db.session.scalar(sa.select(Item).where(Item.sku == "1042"))
+    assert widget.description == "Widget renamed" and widget.barcodes == []
+
+
+def test_a_bad_items_csv_shows_its_row_errors_and_confirming_it_writes_nothing(office):
+    preview = upload(office, "items", BAD_ITEMS)
+    assert preview.status_code == 422
+    assert "Row 3, barcodes" in text(preview) and "Import all" not in text(preview)
+    before = counts()
+    confirmed = office.post("/admin/import/items/confirm", data={"text": BAD_ITEMS})
+    assert confirmed.status_code == 422
+    assert counts() == before
+
+
+def test_a_bins_csv_is_imported_through_the_ui(office):
+    csv_text = "warehouse,code,kind,zone\nWH1,D-01-01-A,pick,D\nWH1,A-01-01-A,storage,A\n"
+    assert "1 to create" in text(upload(office, "locations", csv_text))
+    office.post("/admin/import/locations/confirm", data={"text": csv_text})
+    assert counts()["Location"] == 7
+
+
+def test_a_receipts_csv_makes_one_receipt_per_number(office):
+    csv_text = (
+        "number,supplier,expected_on,sku,qty\n"
+        "PO1,Acme,2026-12-01,1042,10\nPO1,Acme,2026-12-01,2001,4\nPO2,Bolt Co,,3001,1\n"
+    )
+    preview = upload(office, "receipts", csv_text)
+    assert preview.status_code == 200 and "2 to create" in text(preview)
+    office.post("/admin/import/receipts/confirm", data={"text": csv_text})
+    po1 = db.session.scalar(sa.select(Receipt).where(Receipt.number == "PO1"))
+    assert [(line.item.sku, line.expected_qty) for line in po1.lines] == [("1042", 10), ("2001", 4)]
+    exported = text(office.get("/admin/export/receipts.csv"))
+    assert exported.splitlines()[0] == "number,warehouse,supplier,expected_on,sku,qty"
+    assert "PO1,WH1,Acme,2026-12-01,2001,4" in exported
+
+
+def test_a_pick_lists_csv_with_one_unknown_sku_writes_no_pick_list(office):
+    csv_text = "number,sku,qty\nPL1,1042,2\nPL2,9999,1\n"
+    preview = upload(office, "pick-lists", csv_text)
+    assert preview.status_code == 422 and "no active item 9999" in text(preview)
+    office.post("/admin/import/pick-lists/confirm", data={"text": csv_text})
+    assert counts()["PickList"] == 0
+
+
+def test_a_file_that_is_not_utf8_is_refused_by_the_preview(office):
+    data = {"file": (io.BytesIO("sku\n\xe9\n".encode("latin-1")), "x.csv")}
+    response = office.post("/admin/import/items", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and "not UTF-8" in text(response)
+
+
+def test_items_are_exported_in_the_import_format(office):
+    exported = text(office.get("/admin/export/items.csv"))
+    assert exported.startswith("sku,description,uom,")
+    assert "1042,Item 1042" in exported
