@@ -447,3 +447,18 @@ def test_the_queue_shows_who_counted_and_the_bins_last_movements(stocked):
     assert v.recent[0].kind == "pick" and v.recent[0].target == "SHIP-1"
     assert v.recent[0].id > v.recent[1].id > v.line.last_movement_id - 5
     assert task.number == v.task.number
+
+
+def test_every_decision_is_in_the_audit_log_with_who_and_why(stocked):
+    from webapp.models import AuditEntry
+
+    site = stocked
+    approved = count(site, "A-01-01-A", {("1042", ""): 15})
+    approvals.approve(site.boss, line_of(approved).id, "found behind the pallet")
+    rejected = count(site, "A-01-01-A", {("1042", ""): 9}, number="CT9")
+    approvals.reject(site.boss, line_of(rejected).id, "looks miscounted")
+    entries = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(e.action, e.entity, e.entity_id, e.user_id, e.reason) for e in entries] == [
+        ("approve", "count_line", line_of(approved).id, site.boss.id, "found behind the pallet"),
+        ("reject", "count_line", line_of(rejected).id, site.boss.id, "looks miscounted"),
+    ]

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import aliased
 
-from . import stock, users
+from . import audit, stock, users
 from .db import db, transactional
 from .models import (
     CountLine,
@@ -336,18 +336,30 @@ def _settle(line_id: int, posted: StockMovement) -> bool:
     """Record the decision the posted adjustment carries, if the line is still pending."""
     reason = posted.reason.removeprefix(PREFIX).removeprefix(": ")
     auto = reason == AUTO_REASON and posted.user.username == users.SYSTEM_USERNAME
+    status = CountStatus.AUTO_APPROVED if auto else CountStatus.APPROVED
     done = db.session.execute(
         sa.update(CountLine)
         .where(CountLine.id == line_id, CountLine.status == CountStatus.PENDING)
         .values(
-            status=CountStatus.AUTO_APPROVED if auto else CountStatus.APPROVED,
+            status=status,
             decided_by_id=posted.user_id,
             decided_at=posted.created_at,
             reason=reason,
             movement_id=posted.id,
         )
     )
-    return done.rowcount == 1
+    if done.rowcount != 1:
+        return False
+    audit.record(
+        posted.user,
+        "auto_approve" if auto else "approve",
+        "count_line",
+        line_id,
+        before={"status": "pending"},
+        after={"status": status.value, "movement_id": posted.id},
+        reason=reason,
+    )
+    return True
 
 
 def _lost_race(user: User, v: Variance, posted: StockMovement) -> Decision:
@@ -392,6 +404,15 @@ def _reject(user: User, line_id: int, reason: str, assign_to_id: int | None) -> 
     if done.rowcount != 1:  # decided by someone else since we looked (PostgreSQL)
         return _already(_variance(line_id), rejecting=True)
     recount = _recount(v, user, assign_to_id)
+    audit.record(
+        user,
+        "reject",
+        "count_line",
+        v.line.id,
+        before={"status": "pending"},
+        after={"status": "rejected", "recount": recount.number},
+        reason=reason,
+    )
     who = recount.assigned_to_id and db.session.get(User, recount.assigned_to_id).name
     return Decision(
         v.line.id,
