@@ -60,8 +60,9 @@ def _configure_sqlite(engine, busy_timeout_ms):
 def write_transaction():
     """Run the block as one write transaction: commit at the end, roll back on error."""
     session = db.session()  # this request's (or thread's) session
-    if session.in_transaction():
-        # End any read transaction first, so the write begins fresh (and IMMEDIATE).
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        # End the request's read transaction, so the write begins IMMEDIATE. (PostgreSQL's
+        # READ COMMITTED reads fresh data at every statement: it carries straight on.)
         session.commit()
     token = _writing.set(True)
     try:

@@ -92,9 +92,12 @@ def advance(user: User, entry: Entry) -> Step:
     if stage == "from":
         if scan.kind != ScanKind.LOCATION:
             return view(s).refuse(wrong_kind(scan, "scan the bin to move from"))
-        if not bin_contents(scan.location):
+        contents = bin_contents(scan.location)
+        if not contents:
             return view(s).refuse(f"Bin {scan.location.code} is empty; scan another bin.")
-        return view({"from": scan.location.code}, f"Bin {scan.location.code}.", ok=True)
+        return view(
+            {"from": scan.location.code}, f"Bin {scan.location.code}.", ok=True, contents=contents
+        )
     if stage == "item":
         return _item_scanned(s, scan)
     if stage == "lot":
@@ -200,14 +203,15 @@ PROMPTS = {
 }
 
 
-def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
+def view(s: dict, message: str = "", ok: bool | None = None, contents=None) -> Step:
     stage = _stage(s)
     context, data = [], {"stage": stage}
     if s.get("from"):
-        source = stock.find_location(s["from"])
-        context.append(("From", source.code))
+        context.append(("From", s["from"]))
         if stage in ("item", "lot"):
-            data["contents"] = bin_contents(source)
+            data["contents"] = (
+                contents if contents is not None else bin_contents(stock.find_location(s["from"]))
+            )
     if s.get("whole"):
         context.append(("Moving", "everything in the bin"))
     if s.get("sku"):

@@ -25,6 +25,7 @@ of the one thing chosen.
 """
 
 import enum
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -270,41 +271,19 @@ def _misread(text: str) -> str:
 def _lookup(scan, text, *, gtins=(), lot=None, plain, context) -> None:
     keys = _case_forms(text)
     own = own_code(text) if text.isascii() and _OWN.fullmatch(text) else None
-    own_keys = keys | {own} if own else keys
     lot_keys = _case_forms(lot) if lot else set()
-    gtin_only = not plain
-
-    def row(kind, id_, code, pack=None):
-        pack = sa.literal(1) if pack is None else pack
-        return sa.select(sa.literal(kind).label("k"), id_.label("id"), code.label("c"), pack)
-
-    parts = []
-    if gtins or plain:
-        item_keys = set(gtins) | (set() if gtin_only else keys)
-        parts.append(
-            row("item", ItemBarcode.item_id, ItemBarcode.code, ItemBarcode.pack_qty).where(
-                ItemBarcode.code.in_(item_keys)
-            )
-        )
-    if plain:  # an item label without a GTIN carries the SKU
-        parts.append(row("sku", Item.id, Item.sku).where(Item.sku.in_(keys)))
-    if plain and own:
-        parts.append(row("location", Location.id, Location.barcode).where(Location.barcode == own))
-        for model in (Receipt, PickList, CountTask):
-            parts.append(
-                row(model.__name__, model.id, model.number).where(model.number.in_(own_keys))
-            )
-        parts.append(row("user", User.id, User.badge).where(User.badge.in_(own_keys)))
-    if lot_keys:
-        q = row("lot", Lot.id, Lot.code).where(Lot.code.in_(lot_keys))
-        if gtins and not plain:
-            q = q.where(
-                Lot.item_id.in_(sa.select(ItemBarcode.item_id).where(ItemBarcode.code.in_(gtins)))
-            )
-        parts.append(q)
-    if not parts:
+    query = _finder(bool(gtins), plain, bool(own), bool(lot_keys))
+    if query is None:
         return
-    rows = db.session.execute(sa.union_all(*parts)).all()
+    params = {
+        "item_keys": list(set(gtins) | (keys if plain else set())),
+        "keys": list(keys),
+        "own": own,
+        "own_keys": list(keys | {own} if own else keys),
+        "lot_keys": list(lot_keys),
+        "gtins": list(gtins),
+    }
+    rows = db.session.execute(query, params).all()
     if not rows:
         return
     order = ["item", "sku", "location", "Receipt", "PickList", "CountTask", "user", "lot"]
@@ -326,6 +305,52 @@ def _lookup(scan, text, *, gtins=(), lot=None, plain, context) -> None:
         lot_rows = [r for r in rows if r.k == "lot"]
         ids = [r.id for r in lot_rows if r.c == lot] or [r.id for r in lot_rows]
         scan.lots = list(db.session.scalars(sa.select(Lot).where(Lot.id.in_(ids)))) if ids else []
+
+
+@functools.cache
+def _finder(gtins: bool, plain: bool, own: bool, lot: bool):
+    """The UNION ALL that finds what a scan names, built once per shape (building it is
+    most of a scan's Python time); the values go in as expanding bound parameters."""
+
+    def param(name):
+        return sa.bindparam(name, expanding=True)
+
+    def row(kind, id_, code, pack=None):
+        pack = sa.literal(1) if pack is None else pack
+        return sa.select(sa.literal(kind).label("k"), id_.label("id"), code.label("c"), pack)
+
+    parts = []
+    if gtins or plain:
+        parts.append(
+            row("item", ItemBarcode.item_id, ItemBarcode.code, ItemBarcode.pack_qty).where(
+                ItemBarcode.code.in_(param("item_keys"))
+            )
+        )
+    if plain:  # an item label without a GTIN carries the SKU
+        parts.append(row("sku", Item.id, Item.sku).where(Item.sku.in_(param("keys"))))
+    if plain and own:
+        parts.append(
+            row("location", Location.id, Location.barcode).where(
+                Location.barcode == sa.bindparam("own")
+            )
+        )
+        for model in (Receipt, PickList, CountTask):
+            parts.append(
+                row(model.__name__, model.id, model.number).where(
+                    model.number.in_(param("own_keys"))
+                )
+            )
+        parts.append(row("user", User.id, User.badge).where(User.badge.in_(param("own_keys"))))
+    if lot:
+        q = row("lot", Lot.id, Lot.code).where(Lot.code.in_(param("lot_keys")))
+        if gtins and not plain:
+            q = q.where(
+                Lot.item_id.in_(
+                    sa.select(ItemBarcode.item_id).where(ItemBarcode.code.in_(param("gtins")))
+                )
+            )
+        parts.append(q)
+    return sa.union_all(*parts) if parts else None
 
 
 def _case_forms(text: str) -> set[str]:
