@@ -1,0 +1,97 @@
+"""Receiving an expected receipt and putting it away, scan by scan, in a real browser."""
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.browser.handheld import GS, TAB, Handheld, sign_in
+from webapp.models import Item, Location, LocationKind, Receipt, StockBalance, Tracking
+
+pytestmark = pytest.mark.browser
+DOCK = "DOCK-01"
+
+
+def receipt_lines(floor, number):
+    """(sku, expected, barcodes as {pack_qty: code}, tracking, description) per line."""
+    with floor.session() as session:
+        receipt = session.scalar(sa.select(Receipt).where(Receipt.number == number))
+        return [
+            (
+                line.item.sku,
+                line.expected_qty,
+                {b.pack_qty: b.code for b in line.item.barcodes},
+                line.item.tracking,
+                line.item.description,
+            )
+            for line in receipt.lines
+        ]
+
+
+def pick_face_of(floor, sku) -> str:
+    with floor.session() as session:
+        return session.scalar(
+            sa.select(Location.code)
+            .join(StockBalance, StockBalance.location_id == Location.id)
+            .join(Item, Item.id == StockBalance.item_id)
+            .where(Item.sku == sku, StockBalance.quantity > 0, Location.kind == LocationKind.PICK)
+            .order_by(StockBalance.quantity.desc())
+        )
+
+
+@pytest.mark.parametrize("floor", ["sqlite", "postgresql"], indirect=True)
+def test_a_receipt_with_a_case_and_a_lot_is_received_then_put_away_and_undone(floor, page, shots):
+    lines = receipt_lines(floor, "PO1001")
+    lot_sku, lot_expected, lot_codes, _, lot_name = next(x for x in lines if x[3] == Tracking.LOT)
+    case_sku, case_expected, case_codes, _, case_name = next(x for x in lines if len(x[2]) > 1)
+    pack = max(case_codes)
+    assert case_expected >= pack and lot_expected >= 8
+    sign_in(page, floor.url, shots=shots)
+    gun = Handheld(page, shots)
+    gun.open(f"{floor.url}/receive")
+    shots(page, "receive-start")
+
+    gun.scan("PO1001", "Receiving PO1001.", suffix=TAB, shot="receipt")
+    assert floor.movements() == []
+
+    # A case: ITF-14 with its AIM identifier; one scan is a whole case.
+    gun.scan("]I1" + case_codes[pack], f"{case_sku} {case_name}: {pack}.", shot="case")
+    assert gun.context()["Quantity"] == str(pack)
+    gun.scan("DOCK01", f"Received: {pack} × {case_sku} into {DOCK}.", shot="case-received")
+    assert floor.movements() == [("receive", case_sku, None, pack, None, DOCK)]
+    assert floor.on_hand(case_sku, DOCK) == pack
+
+    # A lot-tracked item from a GS1-128 label: GTIN, expiry, lot, then a count of 5, the
+    # lot ended by a real group separator; then 3 more with the scanner's printable "~".
+    expiry = date.today() + timedelta(days=200)
+    gtin = lot_codes[1]
+    gs1 = f"]C101{gtin}17{expiry:%y%m%d}10LOTB7"
+    gun.scan(gs1 + GS + "3705", f"{lot_sku} {lot_name}: 5.", shot="lot")
+    assert gun.context()["Lot"] == "LOTB7" and gun.context()["Expiry"] == expiry.isoformat()
+    gun.scan(gs1 + "~3703", f"8 of {lot_sku}.")
+    assert floor.movements()[1:] == []
+    gun.scan("DOCK01", f"Received: 8 × {lot_sku} lot LOTB7 into {DOCK}.", shot="lot-received")
+    assert floor.movements()[1:] == [("receive", lot_sku, "LOTB7", 8, None, DOCK)]
+    assert floor.on_hand(lot_sku, DOCK, "LOTB7") == 8
+
+    # Put the case away: from the dock, all of it, to the bin the screen suggests.
+    gun.open(f"{floor.url}/move")
+    gun.scan("DOCK01", f"Bin {DOCK}.")
+    face = pick_face_of(floor, case_sku)
+    before = floor.on_hand(case_sku, face)
+    gun.scan(
+        case_codes[1][1:],
+        f"{pack} × {case_sku}. Suggested bin: {face}.",
+        suffix=TAB,
+        shot="putaway-suggested",
+    )
+    gun.scan(face.replace("-", ""), f"Moved: {pack} × {case_sku} from {DOCK} to {face}.")
+    moved = ("move", case_sku, None, pack, DOCK, face)
+    assert floor.movements()[2:] == [moved]
+    assert (floor.on_hand(case_sku, DOCK), floor.on_hand(case_sku, face)) == (0, before + pack)
+
+    # Undo from the floor: a reversal, the stock back on the dock, no Undo button left.
+    gun.tap("Undo", f"Undone: {pack} × {case_sku} from {face} to {DOCK}.", shot="undone")
+    assert floor.movements()[3:] == [("reverse", case_sku, None, pack, face, DOCK)]
+    assert (floor.on_hand(case_sku, DOCK), floor.on_hand(case_sku, face)) == (pack, before)
+    assert page.locator("#step button", has_text="Undo").count() == 0

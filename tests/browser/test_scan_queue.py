@@ -1,0 +1,141 @@
+"""The scan queue in a real browser: bursts typed faster than the server answers, an
+answer lost on the way back, a submit replayed, and the floor without JavaScript."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from tests.browser.handheld import Handheld, sign_in, type_scan
+from webapp.models import Item, ItemBarcode, Receipt, Tracking
+
+pytestmark = pytest.mark.browser
+DOCK = "DOCK-01"
+STATUS = re.compile(r'<p class="status status-\w+" role="alert">([^<]*)</p>')
+KEY = re.compile(rb'name="key"\r\n\r\n([0-9a-f]+)\r\n')
+
+
+def plain_item(floor):
+    """An untracked item sold by the each: (sku, description, EAN-13)."""
+    with floor.session() as session:
+        item, code = session.execute(
+            sa.select(Item, ItemBarcode.code)
+            .join(ItemBarcode)
+            .where(Item.tracking == Tracking.NONE, ItemBarcode.pack_qty == 1)
+            .order_by(Item.sku)
+            .limit(1)
+        ).one()
+        return item.sku, item.description, code[1:]
+
+
+def blind_receipt(floor, page, shots=None) -> Handheld:
+    sign_in(page, floor.url)
+    gun = Handheld(page, shots)
+    gun.open(f"{floor.url}/receive")
+    gun.tap("Blind receipt", "Blind receipt: no document.")
+    return gun
+
+
+@pytest.mark.parametrize("slow_ms", [0, 150], ids=["server-fast", "server-slowed"])
+def test_twenty_scans_typed_back_to_back_are_each_applied_once_and_in_order(
+    floor, page, shots, slow_ms
+):
+    sku, description, ean = plain_item(floor)
+    gun = blind_receipt(floor, page, shots)
+    answers = []
+    page.on("response", lambda r: answers.append(r) if r.request.method == "POST" else None)
+    floor.slow(slow_ms)
+    for _ in range(20):
+        type_scan(page, ean)
+    type_scan(page, "DOCK01")
+    waiting = 21 - len(answers)  # typed, not yet answered
+    gun.act(lambda: None, f"Received: 20 × {sku} into {DOCK}.", "ok", "burst-done")
+    print(f"{waiting} of 21 scans were still queued when the last one was typed")
+    if slow_ms:
+        assert waiting >= 5, f"the queue never filled: only {waiting} scans waited"
+    assert len(answers) == 21
+    said = [STATUS.search(r.text()).group(1) for r in answers]
+    assert said == [f"{sku} {description}: 1."] + [f"{n} of {sku}." for n in range(2, 21)] + [
+        f"Received: 20 × {sku} into {DOCK}."
+    ]
+    keys = [KEY.search(r.request.post_data_buffer).group(1) for r in answers]
+    assert len(set(keys)) == 21
+    assert floor.movements() == [("receive", sku, None, 20, None, DOCK)]
+    assert floor.on_hand(sku, DOCK) == 20
+
+
+def test_an_answer_lost_on_the_way_back_is_resent_with_its_key_and_posts_once(floor, page, shots):
+    sku, description, ean = plain_item(floor)
+    gun = blind_receipt(floor, page)
+    gun.scan(ean, f"{sku} {description}: 1.")
+    gun.scan(ean, f"2 of {sku}.")
+    sent = []
+
+    def lose_the_answer(route):
+        if route.request.method == "POST" and not sent:
+            sent.append(route.request)
+            route.fetch()  # the server posts the receipt...
+            route.abort("connectionreset")  # ...and the answer never arrives
+        else:
+            route.continue_()
+
+    page.route(f"{floor.url}/receive", lose_the_answer)
+    type_scan(page, "DOCK01")
+    waiting = page.locator("#step .status-waiting")
+    waiting.wait_for()
+    assert waiting.inner_text() == "No connection: 1 scan(s) waiting, sending again…"
+    shots(page, "waiting")
+    assert floor.movements() == [("receive", sku, None, 2, None, DOCK)]
+    # scan.js tries again by itself, with the same key: recorded once, said once more.
+    gun.act(lambda: None, f"Already recorded: 2 × {sku} into {DOCK}.", "ok", "resent")
+    assert floor.movements() == [("receive", sku, None, 2, None, DOCK)]
+
+    # The very same submit replayed byte for byte (a proxy retrying it) changes nothing.
+    first = sent[0]
+    again = page.request.post(
+        first.url,
+        data=first.post_data_buffer,
+        headers={
+            "Content-Type": first.headers["content-type"],
+            "HX-Request": "true",
+            "HX-Target": "step",
+        },
+    )
+    assert again.status == 200
+    assert STATUS.search(again.text()).group(1) == f"Already recorded: 2 × {sku} into {DOCK}."
+    assert floor.movements() == [("receive", sku, None, 2, None, DOCK)]
+    assert floor.on_hand(sku, DOCK) == 2
+
+
+@pytest.fixture
+def no_js_page(chromium):
+    context = chromium.new_context(
+        viewport={"width": 360, "height": 640}, has_touch=True, java_script_enabled=False
+    )
+    yield context.new_page()
+    context.close()
+
+
+def test_without_javascript_a_receipt_is_received_through_plain_form_posts(
+    floor, no_js_page, shots
+):
+    page = no_js_page
+    sign_in(page, floor.url)
+    gun = Handheld(page, shots, js=False)
+    gun.open(f"{floor.url}/receive")
+    gun.tap("PO1002", "Receiving PO1002.", shot="nojs-receipt")
+    with floor.session() as session:
+        line = session.scalar(sa.select(Receipt).where(Receipt.number == "PO1002")).lines[0]
+        sku, description = line.item.sku, line.item.description
+        each = next(b.code for b in line.item.barcodes if b.pack_qty == 1)
+    gun.scan(each[1:], f"{sku} {description}: 1.")
+    gun.scan(
+        "PO1002",
+        "That is receipt PO1002; scan the bin or dock it goes to.",
+        "error",
+        shot="nojs-refused",
+    )
+    assert floor.movements() == []
+    gun.scan("DOCK01", f"Received: 1 × {sku} into {DOCK}.", shot="nojs-received")
+    assert floor.movements() == [("receive", sku, None, 1, None, DOCK)]
+    assert floor.on_hand(sku, DOCK) == 1
