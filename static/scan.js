@@ -124,7 +124,8 @@
       method: "POST",
       body: data,
       credentials: "same-origin",
-      headers: { "HX-Request": "true", "HX-Target": "step" },
+      // HX-Current-URL: a signed-out device is sent to sign in and then back here.
+      headers: { "HX-Request": "true", "HX-Target": "step", "HX-Current-URL": location.href },
     }).then(function (response) {
       if (response.status >= 500) throw new Error("server error " + response.status);
       return response.text().then(function (html) {
@@ -132,9 +133,20 @@
           window.location.href = response.headers.get("HX-Redirect");
           return;
         }
-        swapStep(html);
+        if (/^\s*<div id="step"/.test(html)) swapStep(html);
+        else showPage(html);
       });
     });
+  }
+
+  // An answer that is not a step (the page expired, forbidden): show it whole, as a plain
+  // post would, instead of nesting a page inside the step. Scans still queued are dropped.
+  function showPage(html) {
+    queue.length = 1; // only the one being answered, which pump() removes
+    var page = new DOMParser().parseFromString(html, "text/html");
+    document.title = page.title;
+    document.documentElement.replaceChild(document.adoptNode(page.body), document.body);
+    feedback("error");
   }
 
   function swapStep(html) {
