@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from tests.browser.handheld import GS, TAB, Handheld, sign_in
 from webapp.models import Item, Location, LocationKind, Receipt, StockBalance, Tracking
@@ -95,3 +96,36 @@ def test_a_receipt_with_a_case_and_a_lot_is_received_then_put_away_and_undone(fl
     assert floor.movements()[3:] == [("reverse", case_sku, None, pack, face, DOCK)]
     assert (floor.on_hand(case_sku, DOCK), floor.on_hand(case_sku, face)) == (pack, before)
     assert page.locator("#step button", has_text="Undo").count() == 0
+
+
+def test_a_new_lot_without_a_gs1_label_asks_for_its_expiry_and_an_over_receipt_is_confirmed(
+    floor, page, shots
+):
+    lines = receipt_lines(floor, "PO1001")
+    sku, expected, codes, _, name = next(x for x in lines if x[3] == Tracking.LOT)
+    sign_in(page, floor.url)
+    gun = Handheld(page, shots)
+    gun.open(f"{floor.url}/receive")
+    gun.scan("PO1001", "Receiving PO1001.")
+    gun.scan("]E0" + codes[1][1:], f"{sku} {name}: 1.")
+    assert gun.prompt() == "Scan or type the lot"
+    gun.scan("NEWLOT1", "Lot NEWLOT1.", shot="expiry")
+    assert gun.prompt() == "Type the expiry date"
+    page.locator("#date").fill("2027-12-31")  # what the date picker does
+    gun.tap_on(page.locator("#step .typed button", has_text="Set"))
+    expect(page.locator("#step .prompt")).to_have_text("Scan more, or scan where it goes")
+    gun.focused()
+    assert gun.context()["Expiry"] == "2027-12-31"
+    over = expected + 5
+    gun.set_qty(over, f"Quantity set to {over}.")
+    gun.scan(
+        "DOCK01",
+        f"PO1001 expects {expected} of {sku}; 0 received, so {over} more makes {over}. "
+        "Receive anyway?",
+        "warn",
+        shot="over-receipt",
+    )
+    assert floor.movements() == []
+    gun.tap("Receive anyway", f"Received: {over} × {sku} lot NEWLOT1 into {DOCK}.")
+    assert floor.movements() == [("receive", sku, "NEWLOT1", over, None, DOCK)]
+    assert floor.on_hand(sku, DOCK, "NEWLOT1") == over
