@@ -23,6 +23,10 @@ MAX_QUANTITY = 99_999
 # Over-receipt beyond a receipt line's expected quantity: "allow", "warn" (confirm) or "block".
 OVER_RECEIPT = "warn"
 
+# Compress pages and static files (Flask-Compress) of at least this many bytes. A scan
+# step's fragment (0.5-1.7 KB) stays below it: compressing it costs more than it saves.
+COMPRESS_MIN_SIZE = 2048
+
 # Cycle counts: every bin with stock is counted once per this many days; the fifth of
 # bins holding the most value four times as often.
 CYCLE_COUNT_DAYS = 90

@@ -166,3 +166,20 @@ def test_the_start_page_shows_the_office_only_to_supervisors(app, client, site):
     sign_in(client, "sam")
     page = text(client.get("/"))
     assert "Count variances" in page and "/supervisor/counts" in page
+
+
+def test_static_files_and_pages_are_compressed_but_scan_fragments_are_not(signed_in_client, po):
+    import gzip
+    from pathlib import Path
+
+    htmx = signed_in_client.get("/static/vendor/htmx-2.0.11.min.js",
+                                headers={"Accept-Encoding": "gzip"})
+    assert htmx.headers["Content-Encoding"] == "gzip"
+    on_disk = (Path(__file__).parent.parent / "static/vendor/htmx-2.0.11.min.js").read_bytes()
+    assert gzip.decompress(htmx.data) == on_disk and len(htmx.data) < len(on_disk) / 2
+    htmx.close()
+    step = signed_in_client.post(
+        "/receive", data={"scan": "PO1001", "key": uuid.uuid4().hex},
+        headers={**SCAN_QUEUE, "Accept-Encoding": "gzip"},
+    )
+    assert "Content-Encoding" not in step.headers and b"Scan the item" in step.data

@@ -4,13 +4,15 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
+from flask_compress import Compress
 from flask_migrate import Migrate
 
 from . import db as database
 
 ROOT = Path(__file__).resolve().parent.parent
 migrate = Migrate()
+compress = Compress()
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -38,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = True
 
     database.init_app(app)
+    _compression(app)
     migrate.init_app(
         app, database.db, directory=str(ROOT / "webapp" / "migrations"), render_as_batch=True
     )
@@ -60,6 +63,21 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _compression(app: Flask) -> None:
+    """Compress pages and static files. Flask-Compress's streaming path never closes the
+    file it streams, so static files reach it as bytes instead (read once, closed with the
+    response); other streamed answers (CSV exports) stay streamed and uncompressed."""
+    app.config.setdefault("COMPRESS_STREAMS", False)
+    compress.init_app(app)
+
+    @app.after_request  # registered after Flask-Compress's, so it runs just before it
+    def static_as_bytes(response):
+        if request.endpoint == "static" and response.is_streamed and response.status_code == 200:
+            response.direct_passthrough = False
+            response.make_sequence()
+        return response
 
 
 def _secret_key(app: Flask) -> None:
