@@ -127,7 +127,12 @@
       // HX-Current-URL: a signed-out device is sent to sign in and then back here.
       headers: { "HX-Request": "true", "HX-Target": "step", "HX-Current-URL": location.href },
     }).then(function (response) {
-      if (response.status >= 500) throw new Error("server error " + response.status);
+      // A gateway that could not reach us (502/503/504): the same key is safe to resend.
+      if (response.status >= 502) throw new Error("server unreachable " + response.status);
+      if (response.status >= 500) { // our own failure: say so, do not retry it forever
+        showServerError(response.status);
+        return;
+      }
       return response.text().then(function (html) {
         if (response.headers.get("HX-Redirect")) {
           window.location.href = response.headers.get("HX-Redirect");
@@ -157,6 +162,22 @@
       step.outerHTML = html;
     }
     feedback(document.getElementById("step").getAttribute("data-status"));
+    refocus();
+  }
+
+  function showServerError(status) {
+    var step = document.getElementById("step");
+    var band = document.createElement("p");
+    band.className = "status status-error";
+    band.setAttribute("role", "alert");
+    band.textContent = "The server failed on that scan (error " + status + "). " +
+      "Scan it again; if it keeps failing, tell a supervisor.";
+    Array.prototype.forEach.call(step.querySelectorAll(".status"), function (old) {
+      old.remove();
+    });
+    step.insertBefore(band, step.firstChild);
+    step.setAttribute("data-status", "error");
+    feedback("error");
     refocus();
   }
 

@@ -98,7 +98,8 @@ def advance(user: User, entry: Entry) -> Step:
         return view(s, f"Quantity set to {s['qty']}.", ok=True)
     if entry.action in ("expiry", "noexpiry"):
         s["expiry"] = "none" if entry.action == "noexpiry" else _typed_date(entry.typed_date)
-        return view(s)
+        said = "No expiry." if s["expiry"] == "none" else f"Expires {s['expiry']}."
+        return view(s, said, ok=True)
     if entry.action == "confirm" and s.get("to"):
         return _post(user, entry, s, s["to"])
     if not entry.scan.strip():

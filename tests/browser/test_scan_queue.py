@@ -5,6 +5,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from tests.browser.handheld import Handheld, sign_in, type_scan
 from webapp.models import Item, ItemBarcode, Receipt, Tracking
@@ -105,6 +106,30 @@ def test_an_answer_lost_on_the_way_back_is_resent_with_its_key_and_posts_once(fl
     assert STATUS.search(again.text()).group(1) == f"Already recorded: 2 × {sku} into {DOCK}."
     assert floor.movements() == [("receive", sku, None, 2, None, DOCK)]
     assert floor.on_hand(sku, DOCK) == 2
+
+
+def test_a_server_failure_is_said_in_red_and_the_scans_after_it_go_through(floor, page):
+    sku, description, ean = plain_item(floor)
+    gun = blind_receipt(floor, page)
+    failed = []
+
+    def fail_once(route):
+        if route.request.method == "POST" and not failed:
+            failed.append(route.request)
+            route.fulfill(status=500, body="Internal Server Error")
+        else:
+            route.continue_()
+
+    page.route(f"{floor.url}/receive", fail_once)
+    type_scan(page, ean)
+    expect(page.locator("#step .status-error")).to_have_text(
+        "The server failed on that scan (error 500). Scan it again; if it keeps failing, "
+        "tell a supervisor."
+    )
+    assert page.evaluate("document.body.dataset.last") == "error"
+    assert page.evaluate("document.activeElement.id") == "scan"
+    gun.scan(ean, f"{sku} {description}: 1.")  # not stuck behind the failed one
+    assert len(failed) == 1 and floor.movements() == []
 
 
 @pytest.fixture
