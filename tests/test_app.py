@@ -1,0 +1,71 @@
+"""The application factory's configuration: secrets, databases, SQLite settings."""
+
+import pytest
+import sqlalchemy as sa
+
+from webapp import create_app
+from webapp.db import db, write_transaction
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
+        create_app({"ENV": "production", "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_development_generates_a_secret_key_once_and_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    second = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    assert len(first) == 64 and first == second
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_production_cookies_are_secure(tmp_path):
+    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+
+
+def test_the_default_database_is_a_sqlite_file_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'binscan.db'}"
+
+
+def test_database_url_from_the_environment_switches_the_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@db.example/binscan")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/binscan"
+
+
+def test_settings_are_read_from_binscan_environment_variables(tmp_path, monkeypatch):
+    monkeypatch.setenv("BINSCAN_MAX_QUANTITY", "5000")
+    monkeypatch.setenv("BINSCAN_OVER_RECEIPT", "block")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+    assert app.config["MAX_QUANTITY"] == 5000 and app.config["OVER_RECEIPT"] == "block"
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(sqlite_app):
+    pragma = {
+        name: db.session.execute(sa.text(f"PRAGMA {name}")).scalar()
+        for name in ("journal_mode", "foreign_keys", "busy_timeout")
+    }
+    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
+
+
+def test_sqlite_write_transactions_begin_immediate_and_reads_do_not(sqlite_app):
+    seen = []
+    sa.event.listen(
+        db.engine, "before_cursor_execute", lambda conn, cur, stmt, *a: seen.append(stmt)
+    )
+    db.session.execute(sa.text("SELECT 1"))
+    db.session.commit()
+    with write_transaction() as session:
+        session.execute(sa.text("SELECT 2"))
+    begins = [s for s in seen if s.startswith("BEGIN")]
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
+
+
+def test_the_health_check_answers_without_sign_in(client):
+    response = client.get("/api/health")
+    assert response.status_code == 200 and response.json["status"] == "ok"
