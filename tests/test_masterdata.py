@@ -3,6 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import sign_in
 from webapp import masterdata, users
 from webapp.db import db
 from webapp.masterdata import PICK_LISTS, RECEIPTS, Invalid
@@ -222,3 +223,13 @@ def test_counting_an_unknown_bin_is_refused(admin, site):
     with pytest.raises(Invalid):
         masterdata.create_count_tasks(admin, "bin", "NOPE-1")
     assert count(CountTask) == 0
+
+
+@pytest.mark.parametrize("path", ["/admin/items/new", "/admin/locations/new"])
+def test_a_new_record_posted_without_its_key_field_is_refused_not_a_server_error(
+    app, client, site, path
+):
+    users.create_user("ada", "Ada Admin", role="admin", password="4444")
+    sign_in(client, "ada", "4444")
+    response = client.post(path, data={"description": "no key given"})
+    assert response.status_code == 422

@@ -83,6 +83,8 @@ _item_snapshot = csvio.item_state
 def save_item(user: User, values: dict, item_id: int | None = None) -> Item:
     """Create an item (item_id None) or change one, with its barcodes and pack quantities."""
     errors: dict[str, str] = {}
+    if item_id is None:  # a new item needs its key fields, sent or not
+        values = {"sku": "", "description": "", **values}
     parsed = _parse(values, csvio.ITEM_PARSERS, errors)
     with write_transaction() as session:
         item = _get(Item, item_id) if item_id else None
@@ -191,6 +193,8 @@ def _barcode_clash(barcode: str, location_id: int | None = None) -> str:
 def save_location(user: User, values: dict, location_id: int | None = None) -> Location:
     """Create a bin or change one; a blank walking order for a new bin continues the last."""
     errors: dict[str, str] = {}
+    if location_id is None:  # a new bin needs its key fields, sent or not
+        values = {"code": "", "kind": "", **values}
     parsed = _parse(values, csvio.LOCATION_PARSERS, errors)
     with write_transaction() as session:
         location = _get(Location, location_id) if location_id else None
