@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import sign_in
-from webapp import audit, masterdata, stock, users
+from webapp import audit, auth, masterdata, stock, users
 from webapp.db import db, write_transaction
 from webapp.masterdata import RECEIPTS
 from webapp.models import AuditEntry, CountLine, CountStatus, CountTask
@@ -157,3 +157,15 @@ def test_a_bins_history_shows_who_moved_stock_and_who_approved_a_count_newest_fi
     sign_in(client, "ada", ADMIN_PASSWORD)
     page = client.get(f"/admin/locations/{site.a1.id}/history").get_data(as_text=True)
     assert "found damaged" in page and "zone: A → B" in page and "+5 1042" in page
+
+
+def test_creating_and_switching_off_a_user_is_audited_in_the_same_transaction(app, site):
+    made = users.create_user("vic", "Vic Worker", "worker", "5555", created_by=site.boss)
+    auth.deactivate_user(made.id, by=site.boss, reason="left the company")
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.entity == "user").order_by(AuditEntry.id)
+    ).all()
+    assert [(e.action, e.entity_id, e.user_id, e.reason) for e in entries] == [
+        ("create", made.id, site.boss.id, ""),
+        ("deactivate", made.id, site.boss.id, "left the company"),
+    ]

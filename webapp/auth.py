@@ -32,6 +32,7 @@ from flask import (
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import audit
 from .db import db, write_transaction
 from .errors import wants_json
 from .models import Role, User, utcnow
@@ -178,10 +179,15 @@ def end_sessions(user_id: int) -> User:
     return user
 
 
-def deactivate_user(user_id: int) -> User:
-    """Switch the user off: they are signed out everywhere and cannot sign in again."""
+def deactivate_user(user_id: int, by: User | None = None, reason: str = "") -> User:
+    """Switch the user off: they are signed out everywhere and cannot sign in again. With
+    `by` the audit entry is written in the same transaction."""
     with write_transaction() as session:
         user = _lock_row(session, user_id)
+        if by is not None and user.active:
+            audit.record(
+                by, "deactivate", "user", user.id, {"active": True}, {"active": False}, reason
+            )
         user.active = False
         user.session_version += 1
     return user

@@ -388,19 +388,10 @@ def create_user(actor: User, values: dict) -> User:
             values.get("role", ""),
             pin,
             badge,
+            created_by=actor,
         )
     except StockError as error:
         raise Invalid({"form": error.message}) from None
-    # users.create_user commits on its own; the entry follows in the next transaction.
-    with write_transaction():
-        audit.record(
-            actor,
-            "create",
-            "user",
-            user.id,
-            None,
-            audit.snapshot(user, ["username", "name", "role", "badge"]),
-        )
     return user
 
 
@@ -426,12 +417,7 @@ def deactivate_user(actor: User, user_id: int, reason: str = "") -> User:
     """Switch a user off and sign them out on every device at once."""
     if user_id == actor.id:
         raise Invalid({"form": "You cannot switch yourself off; ask another admin."})
-    user = auth.deactivate_user(user_id)  # commits on its own, ending their sessions
-    with write_transaction():
-        audit.record(
-            actor, "deactivate", "user", user.id, {"active": True}, {"active": False}, reason
-        )
-    return user
+    return auth.deactivate_user(user_id, by=actor, reason=reason)
 
 
 def reset_pin(actor: User, user_id: int, pin: str) -> User:

@@ -5,6 +5,7 @@ import re
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from . import audit
 from .db import db, write_transaction
 from .models import Role, User
 from .stock import StockError
@@ -18,8 +19,10 @@ def create_user(
     role: str = "worker",
     password: str | None = None,
     badge: str | None = None,
+    created_by: User | None = None,
 ) -> User:
-    """Add a user; the password or PIN is stored hashed, never as typed."""
+    """Add a user; the password or PIN is stored hashed, never as typed. With `created_by`
+    the audit entry is written in the same transaction as the user."""
     username = (username or "").strip().lower()
     if not re.fullmatch(r"[a-z0-9._-]{2,40}", username):
         raise StockError("A username is 2-40 letters, digits, dots, dashes or underscores.")
@@ -40,6 +43,16 @@ def create_user(
             password_hash=generate_password_hash(password) if password else None,
         )
         session.add(user)
+        if created_by is not None:
+            session.flush()
+            audit.record(
+                created_by,
+                "create",
+                "user",
+                user.id,
+                None,
+                audit.snapshot(user, ["username", "name", "role", "badge"]),
+            )
     return user
 
 
