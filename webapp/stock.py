@@ -278,7 +278,12 @@ def _replay(user: User, prior: list[StockMovement]) -> Posted:
 def posting(use_case):
     """Wrap a use case: one transaction, replay by idempotency key, writes nothing on error."""
 
-    run = transactional(use_case)
+    @transactional
+    def run(user: User, *args, key: str, **kwargs) -> Posted:
+        # Inside the write transaction, so a key is checked and taken under one lock.
+        if prior := _prior(key):
+            return _replay(user, prior)
+        return use_case(user, *args, key=key, **kwargs)
 
     def wrapper(user: User, *args, key: str, **kwargs) -> Posted:
         _check_key(key)
@@ -322,11 +327,6 @@ def _record(
     return movement
 
 
-def _first_time(user, key) -> Posted | None:
-    prior = _prior(key)
-    return _replay(user, prior) if prior else None
-
-
 # --- use cases -----------------------------------------------------------------------
 
 
@@ -345,8 +345,6 @@ def receive(
     reason: str = "",
 ) -> Posted:
     """Stock arrives into a bin (usually the receiving dock), in a lot where tracked."""
-    if done := _first_time(user, key):
-        return done
     qty = parse_quantity(qty)
     target = _active_location(to_bin)
     if target.kind == LocationKind.TRANSIT:
@@ -385,8 +383,6 @@ def move(
     reason: str = "",
 ) -> Posted:
     """Stock moves from one bin to another (putaway, replenishment, bin to bin)."""
-    if done := _first_time(user, key):
-        return done
     return _between_bins(
         MovementKind.MOVE,
         user,
@@ -428,8 +424,6 @@ def move_bin(
     reason: str = "",
 ) -> Posted:
     """Everything in one bin moves to another: one movement per item and lot."""
-    if done := _first_time(user, key):
-        return done
     source, target = _active_pair(from_bin, to_bin)
     if source.id == target.id:
         raise StockError(f"That is bin {source.code} again; scan a different destination bin.")
@@ -479,8 +473,6 @@ def pick(
     reason: str = "",
 ) -> Posted:
     """Stock is picked from a bin to a staging/shipping location for an order."""
-    if done := _first_time(user, key):
-        return done
     return _between_bins(
         MovementKind.PICK,
         user,
@@ -511,8 +503,6 @@ def adjust(
     reference: str = "",
 ) -> Posted:
     """A supervisor corrects a bin's quantity by `delta` units (a count variance, damage)."""
-    if done := _first_time(user, key):
-        return done
     if user.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden("Only a supervisor can adjust stock.")
     text = str(delta).strip()
@@ -553,8 +543,6 @@ def reverse(
     user: User, *, movement_id: int, key: str, reason: str = "", device: str = ""
 ) -> Posted:
     """Undo a movement with a new, linked movement the other way."""
-    if done := _first_time(user, key):
-        return done
     original = db.session.get(StockMovement, movement_id)
     if original is None:
         raise StockError(f"There is no movement {movement_id}.")
