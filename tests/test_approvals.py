@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import receive
 from webapp import approvals, counting, stock, users
 from webapp.db import db
 from webapp.models import (
@@ -20,18 +21,6 @@ from webapp.models import (
     User,
 )
 from webapp.stock import Forbidden, StockError
-
-
-def receive(site, to, qty, sku="1042", lot=None):
-    stock.receive(
-        site.worker,
-        to_bin=to,
-        sku=sku,
-        qty=qty,
-        lot=lot,
-        expiry=site.expiry if lot else None,
-        key=uuid.uuid4().hex,
-    )
 
 
 def pick(site, qty, sku="1042", lot=None, from_bin="A-01-01-A"):

@@ -1,26 +1,13 @@
 """Counting through the flow's rules, on both databases."""
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 
 from tests.flowdriver import Worker
+from tests.helpers import receive
 from webapp import counting, stock
 from webapp.db import db
 from webapp.models import CountLine, CountStatus, CountTask, DocStatus, StockMovement
-
-
-def receive(site, to, qty, sku="1042", lot=None):
-    stock.receive(
-        site.worker,
-        to_bin=to,
-        sku=sku,
-        qty=qty,
-        lot=lot,
-        expiry=site.expiry if lot else None,
-        key=uuid.uuid4().hex,
-    )
 
 
 @pytest.fixture
@@ -154,6 +141,9 @@ def test_the_cycle_count_command_raises_the_tasks_due(app, site, task):
     receive(site, "B-01-01-A", 2)
     result = app.test_cli_runner().invoke(args=["cycle-counts", "--days", "30"])
     assert result.exit_code == 0 and result.output == "Raised 1 cycle count task.\n"
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(CountTask).where(CountTask.source == "cycle")
-    ) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(CountTask).where(CountTask.source == "cycle")
+        )
+        == 1
+    )

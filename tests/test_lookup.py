@@ -1,21 +1,8 @@
 """The look-up screen, on both databases."""
 
-import uuid
-
 from tests.flowdriver import Worker
-from webapp import lookup, stock
-
-
-def receive(site, to, qty, sku="1042", lot=None):
-    stock.receive(
-        site.worker,
-        to_bin=to,
-        sku=sku,
-        qty=qty,
-        lot=lot,
-        expiry=site.expiry if lot else None,
-        key=uuid.uuid4().hex,
-    )
+from tests.helpers import receive
+from webapp import lookup
 
 
 def test_scanning_a_bin_shows_what_it_holds(site):

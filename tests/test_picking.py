@@ -7,16 +7,11 @@ import pytest
 import sqlalchemy as sa
 
 from tests.flowdriver import Worker
+from tests.helpers import receive
 from webapp import picking, stock
 from webapp.db import db
 from webapp.models import CountTask, DocStatus, PickLine, PickList, StockMovement
 from webapp.stock import StockError
-
-
-def receive(site, to, qty, sku="1042", lot=None, expiry=None):
-    stock.receive(
-        site.worker, to_bin=to, sku=sku, qty=qty, lot=lot, expiry=expiry, key=uuid.uuid4().hex
-    )
 
 
 def make_list(site, number, lines):
