@@ -38,6 +38,14 @@ SLOW_SCANS_MS = 0
 # A worker may reverse their own last movement for this many minutes.
 UNDO_MINUTES = 5
 
+# The largest request body accepted (bytes): a CSV upload of a few thousand rows fits;
+# anything bigger is refused with 413 before it is read.
+MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+
+# Behind a reverse proxy that terminates TLS, how many proxies to trust for
+# X-Forwarded-For/-Proto/-Host (0: none, the app is reached directly).
+TRUSTED_PROXIES = 0
+
 # Sessions and cookies.
 PERMANENT_SESSION_LIFETIME = 12 * 3600
 SESSION_COOKIE_HTTPONLY = True

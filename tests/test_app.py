@@ -2,8 +2,9 @@
 
 import pytest
 import sqlalchemy as sa
+from flask import request
 
-from webapp import create_app
+from webapp import auth, create_app
 from webapp.db import db, write_transaction
 
 
@@ -69,3 +70,26 @@ def test_sqlite_write_transactions_begin_immediate_and_reads_do_not(sqlite_app):
 def test_the_health_check_answers_without_sign_in(client):
     response = client.get("/api/health")
     assert response.status_code == 200 and response.json["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    "proxies, seen", [(0, "http://localhost/where"), (1, "https://wms.example/where")]
+)
+def test_only_a_trusted_proxy_decides_the_scheme_and_host_the_app_sees(
+    tmp_path, monkeypatch, proxies, seen
+):
+    app = create_app(
+        {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "TRUSTED_PROXIES": proxies}
+    )
+    app.add_url_rule("/where", "where", lambda: request.url)
+    monkeypatch.setattr(auth, "PUBLIC_ENDPOINTS", auth.PUBLIC_ENDPOINTS | {"where"})
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "wms.example"}
+    assert app.test_client().get("/where", headers=headers).get_data(as_text=True) == seen
+
+
+def test_a_request_body_over_the_limit_is_refused_before_it_is_read(tmp_path):
+    app = create_app(
+        {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "MAX_CONTENT_LENGTH": 1000}
+    )
+    response = app.test_client().post("/signin", data={"pin": "x" * 5000})
+    assert response.status_code == 413

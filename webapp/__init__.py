@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, request
 from flask_compress import Compress
 from flask_migrate import Migrate
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db as database
 
@@ -38,6 +39,11 @@ def create_app(config: dict | None = None) -> Flask:
     )
     if app.config["ENV"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        # Without this, behind a TLS proxy the app sees http:// and the proxy's address.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
 
     database.init_app(app)
     _compression(app)
