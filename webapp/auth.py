@@ -105,7 +105,10 @@ def _require_sign_in():
             _end_this_session()
             flash(f"Signed out after {idle_minutes} minutes without use.")
         else:
-            session[SEEN] = now
+            # Minutes are the idle clock's grain: refresh it at most every 30 s, so most
+            # scans do not re-sign and resend the session cookie.
+            if now - session.get(SEEN, 0) >= 30:
+                session[SEEN] = now
             return None
     if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
         return None  # unknown URLs get their 404
