@@ -219,14 +219,35 @@ def _balance_row(item_id: int, location_id: int, lot_id: int | None):
     return sa.and_(balance.c.item_id == item_id, balance.c.location_id == location_id, lot_match)
 
 
+def _row_of(has_lot: bool):
+    b = balance.c
+    lot = b.lot_id == sa.bindparam("lot") if has_lot else b.lot_id.is_(None)
+    return sa.and_(b.item_id == sa.bindparam("item"), b.location_id == sa.bindparam("bin"), lot)
+
+
+# Built once, for a balance with and without a lot: these run on every scan that posts.
+_TAKE = {
+    has_lot: sa.update(balance)
+    .where(_row_of(has_lot), balance.c.quantity >= sa.bindparam("qty"))
+    .values(quantity=balance.c.quantity - sa.bindparam("qty"))
+    for has_lot in (False, True)
+}
+_ADD = {
+    has_lot: sa.update(balance)
+    .where(_row_of(has_lot))
+    .values(quantity=balance.c.quantity + sa.bindparam("qty"))
+    for has_lot in (False, True)
+}
+
+
+def _params(item: Item, location: Location, lot: Lot | None, qty: int) -> dict:
+    return {"item": item.id, "bin": location.id, "lot": lot and lot.id, "qty": qty}
+
+
 def _take(item: Item, location: Location, lot: Lot | None, qty: int) -> None:
-    where = _balance_row(item.id, location.id, lot and lot.id)
-    taken = db.session.execute(
-        sa.update(balance)
-        .where(where, balance.c.quantity >= qty)
-        .values(quantity=balance.c.quantity - qty)
-    )
+    taken = db.session.execute(_TAKE[lot is not None], _params(item, location, lot, qty))
     if taken.rowcount != 1:
+        where = _balance_row(item.id, location.id, lot and lot.id)
         held = db.session.scalar(sa.select(balance.c.quantity).where(where)) or 0
         lot_text = f" lot {lot.code}" if lot else ""
         raise NotEnoughStock(
@@ -235,16 +256,15 @@ def _take(item: Item, location: Location, lot: Lot | None, qty: int) -> None:
 
 
 def _put(item: Item, location: Location, lot: Lot | None, qty: int) -> None:
-    where = _balance_row(item.id, location.id, lot and lot.id)
-    add = sa.update(balance).where(where).values(quantity=balance.c.quantity + qty)
-    if db.session.execute(add).rowcount:
+    add, params = _ADD[lot is not None], _params(item, location, lot, qty)
+    if db.session.execute(add, params).rowcount:
         return
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     row = dict(item_id=item.id, location_id=location.id, lot_id=lot and lot.id, quantity=qty)
     # RETURNING, not rowcount: psycopg reports -1 for this INSERT whether or not it wrote.
     insert = dialect.insert(balance).values(row).on_conflict_do_nothing()
     if db.session.execute(insert.returning(balance.c.id)).first() is None:
-        db.session.execute(add)  # another transaction created the row a moment ago
+        db.session.execute(add, params)  # another transaction created the row a moment ago
 
 
 def _transfer(item: Item, lot: Lot | None, source: Location, target: Location, qty: int):
@@ -258,13 +278,28 @@ def _transfer(item: Item, lot: Lot | None, source: Location, target: Location, q
 # --- posting -----------------------------------------------------------------------
 
 
+_k = movement_t.c.idempotency_key
+# Built once: every posting asks this, and almost always finds nothing.
+_KEYED = (
+    sa.select(movement_t.c.id)
+    .where(
+        sa.or_(
+            _k == sa.bindparam("key"),
+            sa.and_(_k >= sa.bindparam("first"), _k < sa.bindparam("past")),
+        )
+    )
+    .order_by(movement_t.c.id)
+)
+
+
 def _prior(key: str) -> list[StockMovement]:
-    k = StockMovement.idempotency_key
+    """What this key (and a batch's KEY:2, KEY:3 ...) already posted, oldest first."""
+    ids = db.session.scalars(_KEYED, {"key": key, "first": key + ":", "past": key + ";"}).all()
+    if not ids:
+        return []
     return list(
         db.session.scalars(
-            sa.select(StockMovement)
-            .where(sa.or_(k == key, sa.and_(k >= key + ":", k < key + ";")))
-            .order_by(StockMovement.id)
+            sa.select(StockMovement).where(StockMovement.id.in_(ids)).order_by(StockMovement.id)
         )
     )
 
