@@ -133,20 +133,25 @@ def _has_movements(item_id: int) -> bool:
     return db.session.scalar(query) is not None
 
 
+def _switch(user: User, record, entity: str, active: bool):
+    """Switch an item or bin on or off, audited, inside the caller's transaction."""
+    if record.active != active:
+        audit.record(
+            user,
+            "activate" if active else "deactivate",
+            entity,
+            record.id,
+            {"active": record.active},
+            {"active": active},
+        )
+        record.active = active
+    return record
+
+
 def set_item_active(user: User, item_id: int, active: bool) -> Item:
     """Deactivate an item (nothing new can be received or listed for it) or bring it back."""
     with write_transaction():
-        item = _get(Item, item_id)
-        if item.active != active:
-            audit.record(
-                user,
-                "activate" if active else "deactivate",
-                "item",
-                item.id,
-                {"active": item.active},
-                {"active": active},
-            )
-            item.active = active
+        item = _switch(user, _get(Item, item_id), "item", active)
     return item
 
 
@@ -247,16 +252,7 @@ def set_location_active(user: User, location_id: int, active: bool) -> Location:
         location = _get(Location, location_id)
         if not active and _holds_stock(location.id):
             raise Invalid({"active": f"Bin {location.code} holds stock; move it out first."})
-        if location.active != active:
-            audit.record(
-                user,
-                "activate" if active else "deactivate",
-                "location",
-                location.id,
-                {"active": location.active},
-                {"active": active},
-            )
-            location.active = active
+        _switch(user, location, "location", active)
     return location
 
 
