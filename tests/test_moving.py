@@ -118,3 +118,29 @@ def test_the_destination_scan_must_be_a_bin(site):
     w("5012345678900")
     step = w("4006381333931")
     assert step.message == "That is item 2001 (Item 2001); scan the destination bin."
+
+
+def test_the_destination_step_reads_a_scan_the_long_way_when_it_is_no_destination(site):
+    # The destination scan is posted at once; anything the ledger refuses is read again
+    # as the step would: the lot step wants a lot even when its code is a bin's barcode.
+    receive(site, sku="2001", lot="B0101A", qty=2, to="A-01-01-A")
+    receive(site, sku="2001", lot="L2", qty=5, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("A0101A")
+    w("4006381333931")
+    step = w("B0101A")
+    assert step.ok and step.state["lot"] == "B0101A" and count_movements() == 2
+    assert w("A0101A").message == "That is bin A-01-01-A again; scan a different destination bin."
+    assert w("B0101A").message == "Moved: 1 × 2001 lot B0101A from A-01-01-A to B-01-01-A."
+
+
+def test_a_resent_destination_scan_is_answered_already_recorded(site):
+    receive(site, qty=4, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("A0101A")
+    w("5012345678900")
+    at_destination = dict(w.state)
+    w("A0102A", key="resent-key-0001")
+    again = Worker(moving, site.worker, at_destination)("A0102A", key="resent-key-0001")
+    assert again.ok and again.message == "Already recorded: 1 × 1042 from A-01-01-A to A-01-02-A."
+    assert count_movements() == 2 and stock.on_hand("1042", "A-01-02-A") == 1

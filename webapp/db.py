@@ -13,6 +13,7 @@ import functools
 import time
 from contextlib import contextmanager
 
+import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
@@ -61,9 +62,14 @@ def write_transaction():
     """Run the block as one write transaction: commit at the end, roll back on error."""
     session = db.session()  # this request's (or thread's) session
     if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
-        # End the request's read transaction, so the write begins IMMEDIATE. (PostgreSQL's
-        # READ COMMITTED reads fresh data at every statement: it carries straight on.)
-        session.commit()
+        # Turn the request's read transaction into a write transaction on the same
+        # connection: end the read, then BEGIN IMMEDIATE, so the write waits for the lock
+        # up front. Done at the driver rather than by committing the session, which would
+        # hand the connection back to the pool and take it again (about 0.1 ms a scan).
+        # (PostgreSQL's READ COMMITTED reads fresh data at every statement: it carries on.)
+        connection = session.connection()
+        connection.exec_driver_sql("COMMIT")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     token = _writing.set(True)
     try:
         yield session
@@ -92,3 +98,12 @@ def transactional(func):
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+def refresh_statistics():
+    """ANALYZE after a bulk load, so the query planner knows the tables' sizes at once.
+    Before PostgreSQL's autovacuum gets to a freshly loaded warehouse, it thinks tables
+    hold a row or two; a pick scan then walked every bin of the warehouse (measured:
+    1.1 ms against 0.45 ms per pick scan's stock query on the demo warehouse)."""
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()

@@ -5,17 +5,18 @@ import sqlalchemy as sa
 from .db import db
 from .models import Item, Location, LocationKind, Lot, StockBalance
 
+_CONTENTS = (  # built once: every bin scan on the floor asks it
+    sa.select(Item, Lot, StockBalance.quantity)
+    .join(StockBalance, StockBalance.item_id == Item.id)
+    .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+    .where(StockBalance.location_id == sa.bindparam("bin"), StockBalance.quantity > 0)
+    .order_by(Item.sku, Lot.expiry, Lot.code)
+)
+
 
 def bin_contents(location: Location) -> list[tuple[Item, Lot | None, int]]:
     """Each item and lot in a bin with its quantity."""
-    rows = db.session.execute(
-        sa.select(Item, Lot, StockBalance.quantity)
-        .join(StockBalance, StockBalance.item_id == Item.id)
-        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
-        .where(StockBalance.location_id == location.id, StockBalance.quantity > 0)
-        .order_by(Item.sku, Lot.expiry, Lot.code)
-    )
-    return [tuple(row) for row in rows]
+    return [tuple(row) for row in db.session.execute(_CONTENTS, {"bin": location.id})]
 
 
 def where_is(item: Item | None = None, lots: list[Lot] | None = None):

@@ -20,8 +20,9 @@ How a scan is read:
   check digit that matches nothing is a misread, except on a lot step (a new lot).
 - On a lot step, text that matches nothing is a new lot: kind LOT with no `lots`.
 
-A scan costs two queries: one UNION ALL over every table it could name, then the loading
-of the one thing chosen.
+A scan of what the step asks for (a bin on a bin step, an item's barcode on an item step)
+costs one query. Anything else costs two: one UNION ALL over every table it could name,
+then the loading of the one thing chosen.
 """
 
 import enum
@@ -45,6 +46,7 @@ from .barcodes import (
 )
 from .db import db
 from .models import CountTask, Item, ItemBarcode, Location, Lot, PickList, Receipt, User
+from .stock import BIN_BY_BARCODE
 
 log = logging.getLogger(__name__)
 
@@ -141,16 +143,40 @@ def resolve(raw, context: str | None = None, *, separators=None) -> Scan:
     return scan
 
 
-def _resolve(scan: Scan, raw, context, separators) -> None:
+def own_code_of(raw) -> str | None:
+    """The code of ours (a bin's, a document's, a badge's) a scan would be looked up as,
+    without looking it up; None if the scan cannot be one (GS1, a GTIN, other characters).
+    A flow that expects a bin can try this straight away and resolve() only if it fails."""
+    try:
+        text, symbology = _cleaned(raw)
+    except BarcodeError:
+        return None
+    if symbology not in (None, "]C0", "]d1", "]Q1"):
+        return None
+    if not (text.isascii() and _OWN.fullmatch(text)):
+        return None
+    separators = current_app.config.get("GS1_SEPARATORS") or DEFAULT_SEPARATORS
+    if _gs1_text(text, symbology, separators) is not None:
+        return None
+    return own_code(text)
+
+
+def _cleaned(raw) -> tuple[str, str | None]:
+    """The scanned text without what a scanner adds, and the AIM symbology it announced."""
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", "replace")
     if not isinstance(raw, str):
         raise BarcodeError("Nothing was scanned.")
     text = raw.strip().strip("\x00\x02\x03\x04\r\n\t").strip()
-    aim = _AIM.match(text)
-    if aim:
-        scan.symbology = _symbology(aim.group())
+    symbology = None
+    if aim := _AIM.match(text):
+        symbology = _symbology(aim.group())
         text = text[3:].strip()
+    return text, symbology
+
+
+def _resolve(scan: Scan, raw, context, separators) -> None:
+    text, scan.symbology = _cleaned(raw)
     scan.text = text
     if not text:
         raise BarcodeError("Nothing was scanned; scan again.")
@@ -269,8 +295,10 @@ def _misread(text: str) -> str:
 
 
 def _lookup(scan, text, *, gtins=(), lot=None, plain, context) -> None:
-    keys = _case_forms(text)
     own = own_code(text) if text.isascii() and _OWN.fullmatch(text) else None
+    if plain and _as_expected(scan, text, own, gtins, context):
+        return
+    keys = _case_forms(text)
     lot_keys = _case_forms(lot) if lot else set()
     query = _finder(bool(gtins), plain, bool(own), bool(lot_keys))
     if query is None:
@@ -305,6 +333,31 @@ def _lookup(scan, text, *, gtins=(), lot=None, plain, context) -> None:
         lot_rows = [r for r in rows if r.k == "lot"]
         ids = [r.id for r in lot_rows if r.c == lot] or [r.id for r in lot_rows]
         scan.lots = list(db.session.scalars(sa.select(Lot).where(Lot.id.in_(ids)))) if ids else []
+
+
+# What a step asks for, found and loaded in one query. Whatever else the scan might also
+# match, the full search below would rank this first: the kind the step expects, matched
+# exactly. So a scan costs one query when it is what the step wants.
+_ITEM = (
+    sa.select(Item, ItemBarcode.pack_qty)
+    .join(ItemBarcode, ItemBarcode.item_id == Item.id)
+    .where(ItemBarcode.code.in_(sa.bindparam("codes", expanding=True)))
+    .limit(1)
+)
+
+
+def _as_expected(scan, text, own, gtins, context) -> bool:
+    if context is ScanKind.LOCATION and own:
+        scan.location = db.session.scalar(BIN_BY_BARCODE, {"barcode": own})
+        if scan.location is not None:
+            scan.kind = ScanKind.LOCATION
+            return True
+    elif context is ScanKind.ITEM:
+        row = db.session.execute(_ITEM, {"codes": [text, *gtins]}).first()
+        if row is not None:
+            scan.kind, scan.item, scan.pack_qty = ScanKind.ITEM, row[0], row[1]
+            return True
+    return False
 
 
 @functools.cache
