@@ -40,9 +40,25 @@ class Task:
     qty: int
 
 
-def _outstanding(pick_list: PickList) -> list[tuple[PickLine, int]]:
-    """Each line with what is still to pick: ordered, less picked, less recorded short."""
+@dataclass(frozen=True)
+class Progress:
+    """Where a pick list stands: the next bin for each open line (walking order), the lines
+    no bin can fill, and the units picked per item. Read once per scan and passed along."""
+
+    pick_list: PickList
+    found: list[Task]
+    unfillable: list[tuple[PickLine, int]]
+    picked: dict[int, int]
+
+
+def progress(pick_list: PickList) -> Progress:
     picked = stock.posted_by_item(pick_list.number, MovementKind.PICK)
+    return Progress(pick_list, *tasks(pick_list, picked), picked)
+
+
+def _outstanding(pick_list: PickList, picked: dict[int, int]) -> list[tuple[PickLine, int]]:
+    """Each line with what is still to pick: ordered, less picked, less recorded short."""
+    picked = dict(picked)  # spent line by line below
     rows = []
     for line in pick_list.lines:
         done = min(picked.get(line.item_id, 0), line.ordered_qty - line.short_qty)
@@ -51,29 +67,36 @@ def _outstanding(pick_list: PickList) -> list[tuple[PickLine, int]]:
     return rows
 
 
-def tasks(pick_list: PickList) -> tuple[list[Task], list[tuple[PickLine, int]]]:
+# Built once (every pick scan asks it): where the items can be picked from, first expiry
+# first out, then in walking order; not from bins waiting for a count after a short pick.
+_PICKABLE_STOCK = (
+    sa.select(StockBalance.item_id, Location, Lot, StockBalance.quantity)
+    .join(Location, Location.id == StockBalance.location_id)
+    .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+    .where(
+        StockBalance.item_id.in_(sa.bindparam("items", expanding=True)),
+        StockBalance.quantity > 0,
+        Location.kind.in_(PICKABLE),
+        Location.active,
+        Location.warehouse_id == sa.bindparam("warehouse"),
+        Location.id.not_in(
+            sa.select(CountTask.location_id).where(
+                CountTask.source == "short_pick", CountTask.status == DocStatus.OPEN
+            )
+        ),
+    )
+    .order_by(Lot.expiry.is_(None), Lot.expiry, Location.sequence)
+)
+
+
+def tasks(pick_list: PickList, picked: dict[int, int]) -> tuple[list[Task], list]:
     """The next bin for every open line (walking order), and the lines no bin can fill."""
-    open_lines = [(line, left) for line, left in _outstanding(pick_list) if left > 0]
+    open_lines = [(line, left) for line, left in _outstanding(pick_list, picked) if left > 0]
     if not open_lines:
         return [], []
-    under_count = sa.select(CountTask.location_id).where(
-        CountTask.source == "short_pick", CountTask.status == DocStatus.OPEN
-    )
-    rows = db.session.execute(
-        sa.select(StockBalance.item_id, Location, Lot, StockBalance.quantity)
-        .join(Location, Location.id == StockBalance.location_id)
-        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
-        .where(
-            StockBalance.item_id.in_({line.item_id for line, _ in open_lines}),
-            StockBalance.quantity > 0,
-            Location.kind.in_(PICKABLE),
-            Location.active,
-            Location.warehouse_id == pick_list.warehouse_id,
-            Location.id.not_in(under_count),
-        )
-        # First expiry first out; then the walk.
-        .order_by(Lot.expiry.is_(None), Lot.expiry, Location.sequence)
-    ).all()
+    params = {"items": list({line.item_id for line, _ in open_lines}),
+              "warehouse": pick_list.warehouse_id}
+    rows = db.session.execute(_PICKABLE_STOCK, params).all()
     found, unfillable = [], []
     for line, left in open_lines:
         source = next((r for r in rows if r[0] == line.item_id), None)
@@ -140,14 +163,14 @@ def _claim(user: User, list_id: int) -> bool:
 
 
 @transactional
-def settle(pick_list: PickList) -> tuple[list[Task], list[tuple[PickLine, int]]]:
+def settle(pick_list: PickList) -> Progress:
     """Record as short what no bin can fill, and close the list when nothing is left."""
-    found, unfillable = tasks(pick_list)
-    for line, left in unfillable:
+    now = progress(pick_list)
+    for line, left in now.unfillable:
         line.short_qty += left
-    if not found and pick_list.status != DocStatus.CLOSED:
+    if not now.found and pick_list.status != DocStatus.CLOSED:
         pick_list.status, pick_list.closed_at = DocStatus.CLOSED, utcnow()
-    return found, unfillable
+    return now
 
 
 @transactional
@@ -184,16 +207,15 @@ def staging_for(pick_list: PickList) -> Location:
     return staging
 
 
-def summary(pick_list: PickList) -> list[dict]:
-    picked = stock.posted_by_item(pick_list.number, MovementKind.PICK)
+def summary(now: Progress) -> list[dict]:
     return [
         {
             "item": line.item,
             "ordered": line.ordered_qty,
-            "picked": picked.get(line.item_id, 0),
+            "picked": now.picked.get(line.item_id, 0),
             "short": line.short_qty,
         }
-        for line in pick_list.lines
+        for line in now.pick_list.lines
     ]
 
 
@@ -212,70 +234,85 @@ def advance(user: User, entry: Entry) -> Step:
         if scan.kind != ScanKind.DOCUMENT or not isinstance(scan.document, PickList):
             return view(s).refuse(wrong_kind(scan, "scan a pick list, or press Take next"))
         return _started(take(user, scan.document.number))
-    pick_list = _mine(user, s["list"])
-    task = _current(pick_list, s)
+    now = progress(_mine(user, s["list"]))
+    task = _current(now, s)
+
+    def here(message: str = "", ok: bool | None = None) -> Step:
+        return view(s, message, ok, now=now)
+
     if task is None:
-        return view(s)
+        return here()
     if entry.action == "short":
-        return _short(user, entry, pick_list, task, s)
+        return _short(user, entry, now.pick_list, task, s)
     if entry.action == "qty":
         n = stock.parse_quantity(entry.typed_qty)
         if n > task.qty:
-            return view(s).refuse(f"Pick {task.qty} here, not {n}.")
+            return here().refuse(f"Pick {task.qty} here, not {n}.")
         s["qty"] = str(n)
         if n < task.qty:
-            return view(s).warn(
+            return here().warn(
                 f"That is {n} of {task.qty}: scan more, or press Short if the bin has no more."
             )
-        return _post(user, entry, pick_list, task, s)
+        return _post(user, entry, now.pick_list, task, s)
     if not entry.scan.strip():
-        return view(s)
+        return here()
     if not s.get("bin"):
         scan = entry.resolved("bin")
         if scan.kind == ScanKind.LOCATION and scan.location.id == task.location.id:
             s["bin"] = task.location.code
-            return view(s, f"Bin {task.location.code}: pick {task.qty}.", ok=True)
+            return here(f"Bin {task.location.code}: pick {task.qty}.", ok=True)
         if scan.kind == ScanKind.LOCATION:
-            return view(s).refuse(
+            return here().refuse(
                 f"Wrong bin: that is {scan.location.code}. Go to {task.location.code}."
             )
-        return view(s).refuse(wrong_kind(scan, f"scan bin {task.location.code} first"))
+        return here().refuse(wrong_kind(scan, f"scan bin {task.location.code} first"))
     scan = entry.resolved("item")
     item = task.line.item
     if scan.kind != ScanKind.ITEM:
-        return view(s).refuse(wrong_kind(scan, f"scan the item {item.sku}"))
+        return here().refuse(wrong_kind(scan, f"scan the item {item.sku}"))
     if scan.item.id != item.id:
-        return view(s).refuse(
+        return here().refuse(
             f"Wrong item: that is {scan.item.sku}. Pick {item.sku} ({item.description})."
         )
     if scan.lot and task.lot and scan.lot != task.lot.code:
-        return view(s).refuse(f"Wrong lot: take lot {task.lot.code}, which expires first.")
+        return here().refuse(f"Wrong lot: take lot {task.lot.code}, which expires first.")
     got = int(s.get("qty") or 0) + scan.units
     if got > task.qty:
-        return view(s).refuse(f"That makes {got}; pick only {task.qty}. Put {got - task.qty} back.")
+        return here().refuse(f"That makes {got}; pick only {task.qty}. Put {got - task.qty} back.")
     s["qty"] = str(got)
     if got < task.qty:
-        return view(s, f"{got} of {task.qty}.", ok=True)
-    return _post(user, entry, pick_list, task, s)
+        return here(f"{got} of {task.qty}.", ok=True)
+    return _post(user, entry, now.pick_list, task, s)
 
 
 def _started(pick_list: PickList) -> Step:
-    settle(pick_list)
-    return view({"list": pick_list.number}, f"Picking {pick_list.number}.", ok=True)
+    now = settle(pick_list)
+    return view({"list": pick_list.number}, f"Picking {pick_list.number}.", ok=True, now=now)
+
+
+# A list with its lines and their items, in one statement (every pick scan reads them).
+_LIST_BY_NUMBER = (
+    sa.select(PickList)
+    .where(PickList.number == sa.bindparam("number"))
+    .options(sa.orm.joinedload(PickList.lines).joinedload(PickLine.item))
+)
+
+
+def _list(number: str) -> PickList | None:
+    return db.session.execute(_LIST_BY_NUMBER, {"number": number}).unique().scalar()
 
 
 def _mine(user: User, number: str) -> PickList:
-    pick_list = db.session.scalar(sa.select(PickList).where(PickList.number == number))
+    pick_list = _list(number)
     if pick_list is None or pick_list.assigned_to_id != user.id:
         raise StockError(f"Pick list {number} is not yours; take a list first.")
     return pick_list
 
 
-def _current(pick_list: PickList, s: dict) -> Task | None:
-    found, _ = tasks(pick_list)
-    if not found:
+def _current(now: Progress, s: dict) -> Task | None:
+    if not now.found:
         return None
-    task = found[0]
+    task = now.found[0]
     if s.get("bin") and s["bin"] != task.location.code:  # the page was stale
         for name in ("bin", "qty"):
             s.pop(name, None)
@@ -294,8 +331,10 @@ def _post(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) ->
         device=entry.device,
         reference=pick_list.number,
     )
-    settle(pick_list)
-    return view(after_post(s)).success(posted_message("Picked", posted), undo=posted.movement.id)
+    now = settle(pick_list)
+    return view(after_post(s), now=now).success(
+        posted_message("Picked", posted), undo=posted.movement.id
+    )
 
 
 def _short(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -> Step:
@@ -319,15 +358,15 @@ def _short(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -
             reason=f"short pick: {task.qty} asked",
         )
     count = _raise_count(user, task.location)
-    _, unfillable = settle(pick_list)
-    short = sum(left for line, left in unfillable if line.id == task.line.id)
+    now = settle(pick_list)
+    short = sum(left for line, left in now.unfillable if line.id == task.line.id)
     said = (
         f"Short pick: found {found} of {task.qty} in {task.location.code}; "
         f"count {count.number} raised."
     )
     if short:
         said += f" No other bin holds {task.line.item.sku}: {short} recorded short."
-    return view(after_post(s)).warn(said)
+    return view(after_post(s), now=now).warn(said)
 
 
 def after_post(s: dict) -> dict:
@@ -337,7 +376,7 @@ def after_post(s: dict) -> dict:
 # --- what the worker sees ----------------------------------------------------------------
 
 
-def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
+def view(s: dict, message: str = "", ok: bool | None = None, now: Progress | None = None) -> Step:
     if not s.get("list"):
         waiting = db.session.scalar(
             sa.select(sa.func.count())
@@ -352,8 +391,10 @@ def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
             actions=[("take", "Take next")],
             data={"waiting": waiting},
         )
-    pick_list = db.session.scalar(sa.select(PickList).where(PickList.number == s["list"]))
-    task = _current(pick_list, s) if pick_list.status != DocStatus.CLOSED else None
+    if now is None:
+        now = progress(_list(s["list"]))
+    pick_list = now.pick_list
+    task = _current(now, s) if pick_list.status != DocStatus.CLOSED else None
     if task is None:
         return Step(
             prompt="Pick list done",
@@ -362,7 +403,7 @@ def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
             ok=True if ok is None else ok,
             context=[("Pick list", pick_list.number)],
             actions=[("take", "Take next")],
-            data={"summary": summary(pick_list)},
+            data={"summary": summary(now)},
         )
     item = task.line.item
     context = [
@@ -385,5 +426,5 @@ def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
         context=context,
         qty_field=bool(s.get("bin")),
         actions=[("short", "Short: bin has less")] if s.get("bin") else [],
-        data={"summary": summary(pick_list)},
+        data={"summary": summary(now)},
     )
