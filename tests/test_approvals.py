@@ -150,6 +150,25 @@ def test_rejecting_raises_a_recount_for_another_worker_and_its_count_replaces_th
     assert line_of(first).status == CountStatus.REJECTED  # history, never posted
 
 
+def test_counting_a_bin_again_marks_its_waiting_variances_superseded(stocked):
+    site = stocked
+    first = count(site, "A-01-01-A", {("1042", ""): 11})
+    decided = count(site, "A-01-02-A", {("1042", ""): 2})  # another bin: not replaced
+    approvals.approve(site.boss, line_of(decided).id)
+    second = count(site, "A-01-01-A", {("1042", ""): 12})
+    old = line_of(first)
+    assert (old.status, old.reason) == (CountStatus.SUPERSEDED, f"counted again in {second.number}")
+    assert line_of(second).status == CountStatus.PENDING
+    assert line_of(decided).status == CountStatus.APPROVED  # a decision stands
+    assert [v.line.id for v in approvals.queue()] == [line_of(second).id]
+    refusal = f"A-01-01-A was counted again in {second.number}: decide on the newer count."
+    with pytest.raises(StockError, match=refusal):
+        approvals.approve(site.boss, old.id)
+    with pytest.raises(StockError, match=refusal):
+        approvals.reject(site.boss, old.id, "no")
+    assert len(adjustments()) == 1 and stock.on_hand("1042", "A-01-01-A") == 13
+
+
 def test_the_counting_worker_may_not_take_the_recount(stocked):
     site = stocked
     first = count(site, "A-01-01-A", {("1042", ""): 11})

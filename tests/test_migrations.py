@@ -39,20 +39,60 @@ pytestmark = [
 ]
 
 
-def test_migrations_build_the_models_schema_on_sqlite(tmp_path):
-    _upgrade_and_compare(make_app(tmp_path, f"sqlite:///{tmp_path}/m.db"))
-
-
-def test_migrations_build_the_models_schema_on_postgresql(tmp_path):
+def _on_postgresql(tmp_path, check):
+    """Run `check(app)` on an app whose PostgreSQL database is an empty schema of its own."""
     url = postgres_url()
     admin = sa.create_engine(url)
     with admin.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA IF EXISTS migration_test CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA migration_test"))
     try:
-        app = make_app(tmp_path, url + "?options=-csearch_path%3Dmigration_test")
-        _upgrade_and_compare(app)
+        check(make_app(tmp_path, url + "?options=-csearch_path%3Dmigration_test"))
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA migration_test CASCADE"))
         admin.dispose()
+
+
+def test_migrations_build_the_models_schema_on_sqlite(tmp_path):
+    _upgrade_and_compare(make_app(tmp_path, f"sqlite:///{tmp_path}/m.db"))
+
+
+def test_migrations_build_the_models_schema_on_postgresql(tmp_path):
+    _on_postgresql(tmp_path, _upgrade_and_compare)
+
+
+def _superseded_migration(app):
+    """0005 marks waiting variances that a newer count of the bin replaced; its CHECK
+    accepts the new status, and going back restores both."""
+    from tests.conftest import build_site
+    from webapp.models import CountLine, CountTask
+
+    with app.app_context():
+        upgrade(revision="0004")
+        site = build_site()
+        for number in ("CT1", "CT2"):
+            task = CountTask(number=number, location_id=site.a1.id)
+            task.lines = [CountLine(item_id=site.widget.id, system_qty=5, counted_qty=4,
+                                    status="pending")]
+            db.session.add(task)
+            db.session.commit()
+        statuses = "SELECT status FROM count_line ORDER BY id"
+        upgrade()
+        assert db.session.scalars(sa.text(statuses)).all() == ["superseded", "pending"]
+        db.session.commit()  # end the read, so the next one sees the downgrade
+        downgrade(revision="0004")
+        assert db.session.scalars(sa.text(statuses)).all() == ["pending", "pending"]
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.execute(sa.text("UPDATE count_line SET status = 'superseded'"))
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_superseded_status_migrates_both_ways_on_sqlite(tmp_path):
+    _superseded_migration(make_app(tmp_path, f"sqlite:///{tmp_path}/m.db"))
+
+
+def test_the_superseded_status_migrates_both_ways_on_postgresql(tmp_path):
+    _on_postgresql(tmp_path, _superseded_migration)

@@ -477,6 +477,8 @@ def _already(v: Variance, rejecting: bool = False) -> Decision:
         return Decision(line.id, f"Already rejected by {who}: {v.label}.", replayed=True)
     if line.status == CountStatus.MATCHED:
         raise StockError(f"{v.label} matched when counted: there is nothing to decide.")
+    if line.status == CountStatus.SUPERSEDED:
+        raise StockError(f"{v.bin.code} was {line.reason}: decide on the newer count.")
     done = "rejected" if line.status == CountStatus.REJECTED else "approved"
     raise StockError(f"{v.label} was already {done} by {who or 'the system'}.")
 

@@ -88,7 +88,31 @@ def _record(user: User, number: str, counted: dict[tuple[str, str], int]) -> Cou
             )
         )
     task.status, task.counted_by_id, task.counted_at = DocStatus.CLOSED, user.id, utcnow()
+    _supersede(task, held.keys() | found.keys())
     return task
+
+
+def _supersede(task: CountTask, counted: set[tuple[int, int | None]]) -> None:
+    """Variances of this bin still waiting, for an item and lot counted again now: the newer
+    count is the one to decide on. Only lines still pending change, so a supervisor's
+    decision made a moment before stands."""
+    waiting = db.session.execute(
+        sa.select(CountLine.id, CountLine.item_id, CountLine.lot_id)
+        .join(CountTask, CountLine.task_id == CountTask.id)
+        .where(
+            CountTask.location_id == task.location_id,
+            CountTask.id != task.id,
+            CountLine.status == CountStatus.PENDING,
+        )
+    )
+    replaced = [line_id for line_id, item_id, lot_id in waiting if (item_id, lot_id) in counted]
+    if replaced:
+        db.session.execute(
+            sa.update(CountLine)
+            .where(CountLine.id.in_(replaced), CountLine.status == CountStatus.PENDING)
+            .values(status=CountStatus.SUPERSEDED, reason=f"counted again in {task.number}"),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def _waiting(task: CountTask) -> int:

@@ -344,6 +344,7 @@ class CountStatus(enum.StrEnum):
     APPROVED = "approved"
     AUTO_APPROVED = "auto_approved"
     REJECTED = "rejected"  # a recount was raised instead
+    SUPERSEDED = "superseded"  # counted again before a decision: the newer count decides
 
 
 class CountLine(db.Model):
