@@ -58,8 +58,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # From the environment as JSON, e.g. BINSCAN_GS1_SEPARATORS='["\u001d", "~"]'.
 GS1_SEPARATORS = ["\x1d", "<GS>", "{GS}", "^]", "~", "|", "\u241d"]
 
-# Sign-in. A device unused for IDLE_MINUTES is signed out at its next request.
+# Sign-in. A device unused for IDLE_MINUTES is signed out at its next request, and any
+# sign-in ends SESSION_MAX_HOURS after it began, however busy the device (a shared
+# handheld passed on at a shift change without signing out).
 IDLE_MINUTES = 30
+SESSION_MAX_HOURS = 12
 # This many wrong PINs in a row lock the user for SIGNIN_LOCK_MINUTES (in every process).
 SIGNIN_MAX_FAILURES = 5
 SIGNIN_LOCK_MINUTES = 5

@@ -1,5 +1,6 @@
 """Signing in and out, locks, idle time, roles, CSRF and security headers, over HTTP."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -174,6 +175,20 @@ def test_the_idle_time_is_a_setting(app, client, site):
     assert signed_in_as(client) is None
 
 
+def test_a_sign_in_ends_after_session_max_hours_however_busy_the_device(client, site):
+    sign_in(client, "wendy")
+    with client.session_transaction() as session:
+        session["since"] -= 11 * 3600 + 59 * 60
+    assert signed_in_as(client) == "Wendy Worker"
+    with client.session_transaction() as session:
+        session["since"] -= 2 * 60
+        assert int(time.time()) - session["seen"] < 60  # busy: the idle clock is fresh
+    response = client.get("/")
+    assert response.status_code == 302 and response.location == "/signin?next=/"
+    assert "a sign-in lasts 12 hours at most" in text(client.get(response.location))
+    assert signed_in_as(client) is None
+
+
 def test_a_deactivated_user_is_signed_out_at_once_and_cannot_sign_in(client, site):
     sign_in(client, "wendy")
     deactivate_user(site.worker.id)
@@ -188,6 +203,8 @@ def test_signing_out_everywhere_ends_every_session_of_that_user_only(app, site):
     sign_in(handheld, "wendy")
     sign_in(desk, "wendy")
     sign_in(oscars, "oscar")
+    start_page = text(desk.get("/"))
+    assert 'action="/signout/everywhere"' in start_page and "Sign out on every device" in start_page
     assert handheld.post("/signout/everywhere").location == "/signin"
     assert signed_in_as(desk) is None
     assert signed_in_as(handheld) is None

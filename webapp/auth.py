@@ -49,6 +49,7 @@ PUBLIC_ENDPOINTS = {"static", "auth.signin", "auth.signin_post", "auth.badge_sig
 
 RANK = {Role.WORKER: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
 SEEN = "seen"  # session key: when this device last made a request (epoch seconds)
+SINCE = "since"  # session key: when this sign-in began (epoch seconds)
 
 
 class SigninRefused(Exception):
@@ -66,13 +67,19 @@ def init_app(app):
     app.register_blueprint(bp)
 
 
+# Built once (every request runs it); read afresh, never from the session's identity map.
+_USER_BY_ID = (
+    sa.select(User).where(User.id == sa.bindparam("id")).execution_options(populate_existing=True)
+)
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """The user this session belongs to, unless disabled or signed out everywhere since."""
     user_id, _, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id), populate_existing=True)
+    user = db.session.scalar(_USER_BY_ID, {"id": int(user_id)})
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
@@ -101,7 +108,11 @@ def _require_sign_in():
     if current_user.is_authenticated:
         now = int(time.time())
         idle_minutes = current_app.config["IDLE_MINUTES"]
-        if now - session.get(SEEN, now) > idle_minutes * 60:
+        most_hours = current_app.config["SESSION_MAX_HOURS"]
+        if now - session.setdefault(SINCE, now) > most_hours * 3600:
+            _end_this_session()
+            flash(f"Signed out: a sign-in lasts {most_hours} hours at most. Sign in again.")
+        elif now - session.get(SEEN, now) > idle_minutes * 60:
             _end_this_session()
             flash(f"Signed out after {idle_minutes} minutes without use.")
         else:
@@ -309,7 +320,7 @@ def _start_session(user: User):
     # A fresh session: nothing of the previous worker's (nor their CSRF token) carries over.
     session.clear()
     login_user(user)
-    session[SEEN] = int(time.time())
+    session[SEEN] = session[SINCE] = int(time.time())
     return redirect(_safe_next(request.form.get("next", "")))
 
 
