@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from .db import db
 from .models import AuditEntry, CountLine, CountTask, StockMovement, User
+from .movements import movement_ids
 
 PAGE_SIZE = 50
 
@@ -115,6 +116,7 @@ class Event:
 def bin_history(location_id: int, limit: int = 200) -> list[Event]:
     """Who changed what a bin holds, and why: its movements, the audit entries of the bin
     itself and of count lines decided for it, newest first."""
+    newest = movement_ids([], location_id, newest_first=True, limit=limit)
     movements = db.session.scalars(
         sa.select(StockMovement)
         .options(
@@ -122,14 +124,8 @@ def bin_history(location_id: int, limit: int = 200) -> list[Event]:
             selectinload(StockMovement.item),
             selectinload(StockMovement.lot),
         )
-        .where(
-            sa.or_(
-                StockMovement.from_location_id == location_id,
-                StockMovement.to_location_id == location_id,
-            )
-        )
+        .where(StockMovement.id.in_(newest))
         .order_by(StockMovement.id.desc())
-        .limit(limit)
     )
     count_lines = (
         sa.select(CountLine.id)
