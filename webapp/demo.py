@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from . import stock, users
 from .barcodes import gtin_check_digit, own_code
-from .db import db, write_transaction
+from .db import db, refresh_statistics, write_transaction
 from .models import (
     CountTask,
     InventoryType,
@@ -490,6 +490,7 @@ def load(seed: int = SEED, today: date | None = None) -> Loaded:
             reason="Opening stock",
         )
     _load_documents(the_plan, warehouse.id, today or date.today())
+    refresh_statistics()
     return Loaded(
         bins=len(the_plan.bins),
         items=len(the_plan.items),
