@@ -1,0 +1,123 @@
+"""Where a scan step's server time goes, in-process: no HTTP server, no network.
+
+Times the same two steps as bench/scan_bench.py (a move's destination scan, which writes,
+and its source-bin scan, which only reads) through Flask's test client, counts the SQL
+statements each runs, and with --profile shows the functions that cost most. A tool for
+working on the scan path; the figures to report come from scan_bench.py.
+
+    .venv/bin/python bench/scan_profile.py --db sqlite
+    .venv/bin/python bench/scan_profile.py --db postgresql --profile --statements
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.scan_bench import PG_ADMIN_URL, SCAN_HEADERS, prepare  # noqa: E402
+
+PG_PROFILE_DB = "binscan_profile"
+
+
+def database_url(kind: str, tmp: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp}/profile.db"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_PROFILE_DB} WITH (FORCE)"))
+        conn.execute(sa.text(f"CREATE DATABASE {PG_PROFILE_DB}"))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_PROFILE_DB
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--profile", action="store_true", help="cProfile the writing step")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order, e.g. tottime")
+    parser.add_argument("--top", type=int, default=45, help="how many functions to show")
+    parser.add_argument("--dump", help="also write the profile to this file")
+    parser.add_argument("--statements", action="store_true", help="print one step's SQL")
+    args = parser.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="binscan-profile-")
+    url = database_url(args.db, tmp)
+    pairs, _ = prepare(url, tmp, scanners=1)
+    os.environ.setdefault("BINSCAN_INSTANCE", tmp)
+    from webapp import create_app
+    from webapp.db import db
+
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": tmp})
+    client = app.test_client()
+    page = client.get("/signin").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    client.post("/signin", data={"username": "wendy", "pin": "1111", "csrf_token": token})
+    page = client.get("/move").get_data(as_text=True)  # signing in starts a new session
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+    pair = pairs[0]
+    statements: list[str] = []
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute",
+                        lambda _c, _cur, sql, *_a: statements.append(sql))
+
+    here, there = pair["a"], pair["b"]
+
+    def write_step():
+        nonlocal here, there
+        response = client.post("/move", headers=SCAN_HEADERS, data={
+            "csrf_token": token, "s_from": here[0], "s_sku": pair["sku"], "s_qty": "1",
+            "scan": there[1], "key": uuid.uuid4().hex, "device": "profile"})
+        assert b"Moved" in response.data, response.data[:300]
+        here, there = there, here
+
+    def read_step():
+        response = client.post("/move", headers=SCAN_HEADERS, data={
+            "csrf_token": token, "scan": here[1], "key": uuid.uuid4().hex})
+        assert response.status_code == 200, response.data[:300]
+
+    for name, step in (("write", write_step), ("read", read_step)):
+        for _ in range(20):
+            step()
+        statements.clear()
+        step()
+        shown = list(statements)
+        times = []
+        for _ in range(args.requests):
+            t = time.perf_counter()
+            step()
+            times.append((time.perf_counter() - t) * 1000)
+        print(f"{args.db} {name}: {len(shown)} statements, median {statistics.median(times):.2f}"
+              f" ms, mean {statistics.mean(times):.2f} ms over {args.requests}")
+        if args.statements:
+            for sql in shown:
+                print("   ", " ".join(sql.split())[:160])
+
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.requests):
+            write_step()
+        profiler.disable()
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
+        stats.print_stats(args.top)
+        if args.dump:
+            stats.dump_stats(args.dump)
+    with app.app_context():
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
