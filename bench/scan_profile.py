@@ -1,12 +1,13 @@
 """Where a scan step's server time goes, in-process: no HTTP server, no network.
 
-Times the same two steps as bench/scan_bench.py (a move's destination scan, which writes,
-and its source-bin scan, which only reads) through Flask's test client, counts the SQL
+Times the same steps as bench/scan_bench.py (the bare route's ledger write, a move's
+destination scan, which writes, and its source-bin scan, which only reads) through Flask's
+test client, counts the SQL
 statements each runs, and with --profile shows the functions that cost most. A tool for
 working on the scan path; the figures to report come from scan_bench.py.
 
     .venv/bin/python bench/scan_profile.py --db sqlite
-    .venv/bin/python bench/scan_profile.py --db postgresql --profile --statements
+    .venv/bin/python bench/scan_profile.py --db postgresql --profile pick --statements
 """
 
 import argparse
@@ -45,7 +46,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--requests", type=int, default=500)
-    parser.add_argument("--profile", action="store_true", help="cProfile the writing step")
+    parser.add_argument("--profile", choices=["write", "read", "pick"],
+                        help="cProfile this step")
     parser.add_argument("--sort", default="cumulative", help="cProfile order, e.g. tottime")
     parser.add_argument("--top", type=int, default=45, help="how many functions to show")
     parser.add_argument("--dump", help="also write the profile to this file")
@@ -54,7 +56,7 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="binscan-profile-")
     url = database_url(args.db, tmp)
-    pairs, _ = prepare(url, tmp, scanners=1)
+    pairs, user_id = prepare(url, tmp, scanners=1)
     os.environ.setdefault("BINSCAN_INSTANCE", tmp)
     from webapp import create_app
     from webapp.db import db
@@ -88,7 +90,28 @@ def main():
             "csrf_token": token, "scan": here[1], "key": uuid.uuid4().hex})
         assert response.status_code == 200, response.data[:300]
 
-    for name, step in (("write", write_step), ("read", read_step)):
+    os.environ["BENCH_DATABASE_URL"] = url
+    from bench.bare_app import app as bare_app
+
+    bare_client = bare_app.test_client()
+    bare_ab = [here[2], there[2]]
+
+    def bare_step():
+        response = bare_client.post("/bare-move", data={
+            "item": pair["item"], "src": bare_ab[0], "dst": bare_ab[1], "user": user_id,
+            "key": uuid.uuid4().hex})
+        assert response.status_code == 200, response.data[:300]
+        bare_ab.reverse()
+
+    def pick_step():
+        pick = pair["pick"]
+        response = client.post("/pick", headers=SCAN_HEADERS, data={
+            "csrf_token": token, "s_list": pick["list"], "s_bin": pick["bin"], "s_qty": "1",
+            "scan": pick["scan"], "key": uuid.uuid4().hex})
+        assert b"2 of " in response.data, response.data[:300]
+
+    steps = {"bare": bare_step, "write": write_step, "read": read_step, "pick": pick_step}
+    for name, step in steps.items():
         for _ in range(20):
             step()
         statements.clear()
@@ -109,7 +132,7 @@ def main():
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
-            write_step()
+            steps[args.profile]()
         profiler.disable()
         stats = pstats.Stats(profiler).sort_stats(args.sort)
         stats.print_stats(args.top)

@@ -93,3 +93,42 @@ def test_a_request_body_over_the_limit_is_refused_before_it_is_read(tmp_path):
     )
     response = app.test_client().post("/signin", data={"pin": "x" * 5000})
     assert response.status_code == 413
+
+
+def _in_server_transaction() -> bool:
+    from psycopg.pq import TransactionStatus
+
+    dbapi = db.session.connection().connection.dbapi_connection
+    return dbapi.info.transaction_status != TransactionStatus.IDLE
+
+
+def test_postgresql_requests_read_outside_a_transaction_and_write_inside_one(pg_app):
+    with pg_app.test_request_context():
+        db.session.execute(sa.text("SELECT 1"))
+        assert not _in_server_transaction()  # no BEGIN, so no ROLLBACK to send either
+        with write_transaction() as session:
+            session.execute(sa.text("SELECT 2"))
+            assert _in_server_transaction()
+        db.session.remove()
+    # Outside a request (the CLI, migrations, the demo load) every transaction is real.
+    db.session.execute(sa.text("SELECT 1"))
+    assert _in_server_transaction()
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("how", ["flush", "core"])
+def test_a_request_cannot_write_outside_a_write_transaction(app, site, how):
+    # PostgreSQL would commit such a write statement by statement, SQLite would drop it at
+    # the end of the request: either way it is a bug, so it fails loudly in the tests.
+    from webapp.models import Warehouse
+
+    with app.test_request_context():
+        with pytest.raises(RuntimeError, match="outside write_transaction"):
+            if how == "flush":
+                db.session.add(Warehouse(code="W9", name="Stray"))
+                db.session.flush()
+            else:
+                db.session.execute(sa.update(Warehouse).values(name="Stray"))
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Warehouse)) == 1
+        db.session.remove()
