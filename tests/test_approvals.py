@@ -375,25 +375,48 @@ def test_two_supervisors_approving_at_once_post_once(app, stocked):
     assert line.status == CountStatus.APPROVED and line.movement_id == adjustments()[0].id
 
 
-def test_an_approval_that_loses_the_race_to_a_rejection_is_reversed(stocked, monkeypatch):
+def test_a_rejection_landing_while_an_approval_posts_leaves_one_decision_whole(
+    app, stocked, monkeypatch
+):
+    # Another supervisor rejects the line, on their own connection, after this approval
+    # has read it and posted its adjustment but before it records the decision.
     site = stocked
     task = count(site, "A-01-01-A", {("1042", ""): 11})
     line_id = line_of(task).id
-    adjust = stock.adjust
+    other = supervisor("sue").id
+    adjust, answers, rejecters = stock.adjust, [], []
+
+    def reject_on_another_connection():
+        with app.app_context():
+            try:
+                answers.append(approvals.reject(db.session.get(User, other), line_id))
+            except StockError as refusal:
+                answers.append(refusal)
+            finally:
+                db.session.remove()
 
     def adjust_while_another_supervisor_rejects(user, **kwargs):
         posted = adjust(user, **kwargs)
-        db.session.execute(
-            sa.update(CountLine).where(CountLine.id == line_id).values(status="rejected")
-        )
-        db.session.commit()
+        rejecters.append(threading.Thread(target=reject_on_another_connection))
+        rejecters[0].start()
+        rejecters[0].join(timeout=1)  # SQLite: it waits for our write lock, so we go on
         return posted
 
     monkeypatch.setattr(stock, "adjust", adjust_while_another_supervisor_rejects)
-    with pytest.raises(StockError, match="was rejected a moment ago"):
+    if db.engine.dialect.name == "postgresql":
+        # The rejection got in: the approval's adjustment is rolled back with it.
+        with pytest.raises(StockError, match="was rejected a moment ago; nothing was posted"):
+            approvals.approve(site.boss, line_id)
+        assert line_of(task).status == CountStatus.REJECTED
+        assert adjustments() == [] and stock.on_hand("1042", "A-01-01-A") == 13
+    else:
+        # One writer at a time: the approval stands and the rejection is told so after.
         approvals.approve(site.boss, line_id)
-    assert stock.on_hand("1042", "A-01-01-A") == 13
-    assert len(adjustments()) == 1 and line_of(task).movement_id is None
+        rejecters[0].join(timeout=30)
+        told = "A-01-01-A 1042 was already approved by Sam Supervisor."
+        assert [str(a) for a in answers] == [told]
+        assert line_of(task).status == CountStatus.APPROVED
+        assert len(adjustments()) == 1 and stock.on_hand("1042", "A-01-01-A") == 11
 
 
 # --- bulk --------------------------------------------------------------------------------

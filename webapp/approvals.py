@@ -275,12 +275,28 @@ def auto_approve(task: CountTask) -> list[Decision]:
     return results
 
 
+class _DecidedMeanwhile(Exception):
+    """The line was decided by someone else between our read and our update."""
+
+
 def _approve(user: User, line_id: int, reason: str) -> Decision:
+    try:
+        return _approve_pending(user, line_id, reason)
+    except _DecidedMeanwhile:
+        v = _variance(line_id)  # everything was rolled back: answer with what stands
+        if v.line.status == CountStatus.REJECTED:
+            raise StockError(f"{v.label} was rejected a moment ago; nothing was posted.") from None
+        return _already(v)
+
+
+@transactional
+def _approve_pending(user: User, line_id: int, reason: str) -> Decision:
+    """The adjustment and the decision in one transaction: both stand, or neither."""
     v = _variance(line_id)
     if v.line.status != CountStatus.PENDING:
         return _already(v)
     key = f"approve-{v.line.id}"
-    posted = _movement(key)
+    posted = _movement(key)  # left by an approval from before decisions were atomic
     if posted is None:
         _check(user, v, reason)
         try:
@@ -302,7 +318,7 @@ def _approve(user: User, line_id: int, reason: str) -> Decision:
             if posted is None:
                 raise
     if not _settle(v.line.id, posted):
-        return _lost_race(user, v, posted)
+        raise _DecidedMeanwhile()
     said = f"Approved {v.label}: {v.units:+d} posted against count {v.task.number}."
     if v.moved:
         said = f"Stock moved since the count: applying the counted difference of {v.units}. {said}"
@@ -331,7 +347,6 @@ def _below_zero(v: Variance, on_hand: int) -> str:
     )
 
 
-@transactional
 def _settle(line_id: int, posted: StockMovement) -> bool:
     """Record the decision the posted adjustment carries, if the line is still pending."""
     reason = posted.reason.removeprefix(PREFIX).removeprefix(": ")
@@ -360,21 +375,6 @@ def _settle(line_id: int, posted: StockMovement) -> bool:
         reason=reason,
     )
     return True
-
-
-def _lost_race(user: User, v: Variance, posted: StockMovement) -> Decision:
-    """The line was decided between our look and our update."""
-    v = _variance(v.line.id)
-    if v.line.status == CountStatus.REJECTED:
-        # Rejected while our adjustment was being posted: the recount decides, so undo it.
-        stock.reverse(
-            user,
-            movement_id=posted.id,
-            key=f"unapprove-{v.line.id}",
-            reason=f"count {v.task.number} was rejected meanwhile",
-        )
-        raise StockError(f"{v.label} was rejected a moment ago; nothing stays posted.")
-    return _already(v)
 
 
 def reject(user: User, line_id: int, reason: str = "", assign_to_id: int | None = None):
