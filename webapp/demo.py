@@ -464,32 +464,34 @@ class Loaded:
 
 
 def load(seed: int = SEED, today: date | None = None) -> Loaded:
-    """Write the demo warehouse into an empty database; refuse (DemoError) otherwise."""
+    """Write the demo warehouse into an empty database; refuse (DemoError) otherwise.
+    One transaction: a load cut off midway leaves the database as empty as it found it."""
     started = time.perf_counter()
-    if not is_empty():
-        raise DemoError("The database already has a warehouse, bins or items.")
     the_plan = plan(seed, today)
-    kept = _load_users()
     with write_transaction() as session:
+        if not is_empty():  # inside the write: a second loader at once writes nothing
+            raise DemoError("The database already has a warehouse, bins or items.")
+        kept = _load_users()
         warehouse = Warehouse(code="WH1", name="Main warehouse")
         session.add(warehouse)
         session.flush()
         session.add_all(_location(warehouse, b) for b in the_plan.bins)
         session.add_all(_item(i) for i in the_plan.items)
-    system = users.system_user()
-    for n, line in enumerate(the_plan.stock, start=1):
-        stock.receive(
-            system,
-            to_bin=line.bin,
-            sku=line.sku,
-            qty=line.qty,
-            lot=line.lot,
-            expiry=line.expiry,
-            key=f"demo-opening-{n:05d}",
-            reference="OPENING",
-            reason="Opening stock",
-        )
-    _load_documents(the_plan, warehouse.id, today or date.today())
+        session.flush()
+        system = users.system_user()
+        for n, line in enumerate(the_plan.stock, start=1):
+            stock.receive(
+                system,
+                to_bin=line.bin,
+                sku=line.sku,
+                qty=line.qty,
+                lot=line.lot,
+                expiry=line.expiry,
+                key=f"demo-opening-{n:05d}",
+                reference="OPENING",
+                reason="Opening stock",
+            )
+        _load_documents(the_plan, warehouse.id, today or date.today())
     refresh_statistics()
     return Loaded(
         bins=len(the_plan.bins),
