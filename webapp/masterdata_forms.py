@@ -1,0 +1,63 @@
+"""What every master-data form shares: Invalid (field -> message), parsing the sent fields,
+loading the row being edited, the warehouse field, and the audited on/off switch."""
+
+import sqlalchemy as sa
+
+from . import audit, csvio
+from .db import db
+from .models import User, Warehouse
+from .stock import StockError
+
+
+class Invalid(StockError):
+    """Form input that cannot be saved: a message per field ("form" for the whole)."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+def _parse(values: dict, parsers: dict, errors: dict) -> dict:
+    parsed = {}
+    for name, parse in parsers.items():
+        if name in values:
+            try:
+                parsed[name] = parse((values[name] or "").strip())
+            except csvio.BadValue as error:
+                errors[name] = str(error)
+    return parsed
+
+
+def _get(model, id: int):
+    row = db.session.get(model, id, populate_existing=True)
+    if row is None:
+        raise StockError(f"There is no {model.__tablename__.replace('_', ' ')} {id}.")
+    return row
+
+
+def _warehouse(code: str, errors: dict) -> Warehouse | None:
+    code = (code or "").strip().upper()
+    found = db.session.scalars(sa.select(Warehouse).order_by(Warehouse.code)).all()
+    if not code and len(found) == 1:
+        return found[0]
+    for wh in found:
+        if wh.code == code:
+            return wh
+    known = ", ".join(w.code for w in found) or "none yet"
+    errors["warehouse"] = f"There is no warehouse “{code}” ({known})."
+    return None
+
+
+def _switch(user: User, record, entity: str, active: bool):
+    """Switch an item or bin on or off, audited, inside the caller's transaction."""
+    if record.active != active:
+        audit.record(
+            user,
+            "activate" if active else "deactivate",
+            entity,
+            record.id,
+            {"active": record.active},
+            {"active": active},
+        )
+        record.active = active
+    return record
