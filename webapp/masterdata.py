@@ -38,7 +38,7 @@ from .masterdata_documents import (
     save_document,
 )
 from .masterdata_forms import Invalid
-from .masterdata_items import ITEM_FIELDS, barcodes_text, items, save_item, set_item_active
+from .masterdata_items import ITEM_FIELDS, items, save_item, set_item_active
 from .masterdata_users import all_users, change_role, create_user, deactivate_user, reset_pin
 
 __all__ = [
@@ -55,7 +55,6 @@ __all__ = [
     "Invalid",
     "RangePlan",
     "all_users",
-    "barcodes_text",
     "cancel_document",
     "change_role",
     "create_count_tasks",

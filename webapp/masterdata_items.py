@@ -11,11 +11,6 @@ from .models import Item, ItemBarcode, Location, StockMovement, User
 ITEM_FIELDS = [c for c in csvio.ITEM_COLUMNS if c != "barcodes"]
 
 
-def barcodes_text(item: Item) -> str:
-    codes = sorted(item.barcodes, key=lambda b: (b.pack_qty, b.code))
-    return ";".join(b.code if b.pack_qty == 1 else f"{b.code}*{b.pack_qty}" for b in codes)
-
-
 _item_snapshot = csvio.item_state
 
 
