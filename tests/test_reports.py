@@ -297,7 +297,7 @@ def read_csv(f=None) -> list[list[str]]:
 
 
 def test_the_csv_export_has_every_matching_movement_across_batches(site, ledger, monkeypatch):
-    monkeypatch.setattr(reports, "CSV_BATCH", 2)
+    monkeypatch.setattr("webapp.reports_ledger.CSV_BATCH", 2)
     rows = read_csv()
     assert rows[0] == reports.CSV_HEADER
     assert [int(r[0]) for r in rows[1:]] == ledger[::-1]

@@ -103,7 +103,7 @@ def test_on_hand_answers_a_targeted_search_with_only_the_results(boss, site):
 
 
 def test_movement_pages_link_older_and_newer_with_the_same_filters(boss, site, monkeypatch):
-    monkeypatch.setattr("webapp.reports.PAGE", 2)
+    monkeypatch.setattr("webapp.reports_ledger.PAGE", 2)
     ids = [receive(site, "A-01-01-A", n) for n in (1, 2, 3)]
     receive(site, "B-01-01-A", 9)
     first = boss.get("/reports/movements?bin=a-01-01-a").get_data(as_text=True)
