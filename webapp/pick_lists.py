@@ -1,0 +1,198 @@
+"""Pick lists: taking one (the next waiting, or one by its barcode, never one another took),
+what is left on it and which bin to pick each line from, and settling it: recording short
+what no bin holds and closing it when nothing is left. The scan-by-scan flow is picking's.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from . import stock
+from .db import db, transactional
+from .models import (
+    CountTask,
+    DocStatus,
+    Location,
+    LocationKind,
+    Lot,
+    MovementKind,
+    PickLine,
+    PickList,
+    StockBalance,
+    User,
+    utcnow,
+)
+from .stock import StockError
+
+PICKABLE = (LocationKind.PICK, LocationKind.STORAGE)
+
+
+@dataclass(frozen=True)
+class Task:
+    """Go to this bin and pick this many of the line's item (from this lot)."""
+
+    line: PickLine
+    location: Location
+    lot: Lot | None
+    qty: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a pick list stands: the next bin for each open line (walking order), the lines
+    no bin can fill, and the units picked per item. Read once per scan and passed along."""
+
+    pick_list: PickList
+    found: list[Task]
+    unfillable: list[tuple[PickLine, int]]
+    picked: dict[int, int]
+
+
+def progress(pick_list: PickList) -> Progress:
+    picked = stock.posted_by_item(pick_list.number, MovementKind.PICK)
+    return Progress(pick_list, *tasks(pick_list, picked), picked)
+
+
+def _outstanding(pick_list: PickList, picked: dict[int, int]) -> list[tuple[PickLine, int]]:
+    """Each line with what is still to pick: ordered, less picked, less recorded short."""
+    picked = dict(picked)  # spent line by line below
+    rows = []
+    for line in pick_list.lines:
+        done = min(picked.get(line.item_id, 0), line.ordered_qty - line.short_qty)
+        picked[line.item_id] = picked.get(line.item_id, 0) - done
+        rows.append((line, line.ordered_qty - line.short_qty - done))
+    return rows
+
+
+# Built once (every pick scan asks it): where the items can be picked from, first expiry
+# first out, then in walking order; not from bins waiting for a count after a short pick.
+_PICKABLE_STOCK = (
+    sa.select(StockBalance.item_id, Location, Lot, StockBalance.quantity)
+    .join(Location, Location.id == StockBalance.location_id)
+    .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+    .where(
+        StockBalance.item_id.in_(sa.bindparam("items", expanding=True)),
+        StockBalance.quantity > 0,
+        Location.kind.in_(PICKABLE),
+        Location.active,
+        Location.warehouse_id == sa.bindparam("warehouse"),
+        Location.id.not_in(
+            sa.select(CountTask.location_id).where(
+                CountTask.source == "short_pick", CountTask.status == DocStatus.OPEN
+            )
+        ),
+    )
+    .order_by(Lot.expiry.is_(None), Lot.expiry, Location.sequence)
+)
+
+
+def tasks(pick_list: PickList, picked: dict[int, int]) -> tuple[list[Task], list]:
+    """The next bin for every open line (walking order), and the lines no bin can fill."""
+    open_lines = [(line, left) for line, left in _outstanding(pick_list, picked) if left > 0]
+    if not open_lines:
+        return [], []
+    params = {"items": list({line.item_id for line, _ in open_lines}),
+              "warehouse": pick_list.warehouse_id}
+    rows = db.session.execute(_PICKABLE_STOCK, params).all()
+    found, unfillable = [], []
+    for line, left in open_lines:
+        source = next((r for r in rows if r[0] == line.item_id), None)
+        if source is None:
+            unfillable.append((line, left))
+        else:
+            _, location, lot, qty = source
+            found.append(Task(line, location, lot, min(left, qty)))
+    found.sort(key=lambda t: (t.location.sequence, t.location.code))
+    return found, unfillable
+
+
+@transactional
+def take_next(user: User) -> PickList:
+    """The worker's list in progress, else the oldest open list: never one another took."""
+    mine = db.session.scalar(
+        sa.select(PickList).where(
+            PickList.assigned_to_id == user.id, PickList.status == DocStatus.IN_PROGRESS
+        )
+    )
+    if mine:
+        return mine
+    for _ in range(5):
+        oldest = (
+            sa.select(PickList.id)
+            .where(PickList.status == DocStatus.OPEN)
+            .order_by(PickList.created_at, PickList.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)  # PostgreSQL: skip a list being taken
+        )
+        list_id = db.session.scalar(oldest)
+        if list_id is None:
+            raise StockError("No pick lists are waiting.")
+        if _claim(user, list_id):
+            return db.session.get(PickList, list_id)
+    raise StockError("Others are taking lists at the same moment: press Take next again.")
+
+
+@transactional
+def take(user: User, number: str) -> PickList:
+    """A list chosen by scanning its barcode: open, or already this worker's."""
+    pick_list = db.session.scalar(sa.select(PickList).where(PickList.number == number))
+    if pick_list is None:
+        raise StockError(f"There is no pick list {number}.")
+    if pick_list.status == DocStatus.IN_PROGRESS and pick_list.assigned_to_id == user.id:
+        return pick_list
+    if pick_list.status in (DocStatus.CLOSED, DocStatus.CANCELLED):
+        raise StockError(f"Pick list {number} is closed.")
+    if not _claim(user, pick_list.id):
+        db.session.refresh(pick_list)
+        who = pick_list.assigned_to.name if pick_list.assigned_to else "someone else"
+        raise StockError(f"Pick list {number} is being picked by {who}.")
+    db.session.refresh(pick_list)
+    return pick_list
+
+
+def _claim(user: User, list_id: int) -> bool:
+    claimed = db.session.execute(
+        sa.update(PickList)
+        .where(PickList.id == list_id, PickList.status == DocStatus.OPEN)
+        .values(status=DocStatus.IN_PROGRESS, assigned_to_id=user.id, assigned_at=utcnow())
+    )
+    return claimed.rowcount == 1
+
+
+@transactional
+def settle(pick_list: PickList) -> Progress:
+    """Record as short what no bin can fill, and close the list when nothing is left."""
+    now = progress(pick_list)
+    for line, left in now.unfillable:
+        line.short_qty += left
+    if not now.found and pick_list.status != DocStatus.CLOSED:
+        pick_list.status, pick_list.closed_at = DocStatus.CLOSED, utcnow()
+    return now
+
+
+def staging_for(pick_list: PickList) -> Location:
+    staging = db.session.scalar(
+        sa.select(Location)
+        .where(
+            Location.warehouse_id == pick_list.warehouse_id,
+            Location.kind == LocationKind.STAGING,
+            Location.active,
+        )
+        .order_by(Location.sequence, Location.code)
+        .limit(1)
+    )
+    if staging is None:
+        raise StockError("This warehouse has no staging location to pick into; tell a supervisor.")
+    return staging
+
+
+def summary(now: Progress) -> list[dict]:
+    return [
+        {
+            "item": line.item,
+            "ordered": line.ordered_qty,
+            "picked": now.picked.get(line.item_id, 0),
+            "short": line.short_qty,
+        }
+        for line in now.pick_list.lines
+    ]
