@@ -7,41 +7,32 @@ counted once, a resend posts nothing more, and two supervisors approving at once
 once. The adjustment commits first; the line then becomes APPROVED only if it is still
 PENDING. Should the process stop between the two, the line stays in the queue and
 approving it again finds the adjustment by its key and only records the decision.
+
+The queue a supervisor decides from is in variances (re-exported here for callers), the
+recount a rejection raises in recounts.
 """
 
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import aliased
 
 from . import audit, stock, users
 from .db import db, transactional
-from .models import (
-    CountLine,
-    CountStatus,
-    CountTask,
-    DocStatus,
-    Item,
-    Location,
-    Lot,
-    MovementKind,
-    Role,
-    StockBalance,
-    StockMovement,
-    User,
-    utcnow,
-)
+from .models import CountLine, CountStatus, CountTask, Role, StockMovement, User, utcnow
+from .recounts import open_recount
 from .stock import Forbidden, NotEnoughStock, StockError
+from .variances import RECENT as RECENT
+from .variances import Recent as Recent
+from .variances import Variance, money, variance
+from .variances import queue as queue
+from .variances import zones as zones
 
 log = logging.getLogger(__name__)
 
 AUTO_REASON = "auto-approved within threshold"
 PREFIX = "count variance"
-RECENT = 5  # ledger rows shown per bin for context
 DECIDERS = (Role.SUPERVISOR, Role.ADMIN)
 
 
@@ -55,168 +46,6 @@ class Decision:
     replayed: bool = False
     movement_id: int | None = None
     recount: str | None = None  # the recount task's number
-
-
-@dataclass(frozen=True)
-class Recent:
-    id: int
-    kind: str
-    quantity: int
-    sku: str
-    lot: str
-    source: str
-    target: str
-    user: str
-    at: datetime
-
-
-@dataclass
-class Variance:
-    """A count line with what a supervisor needs to decide on it."""
-
-    line: CountLine
-    task: CountTask
-    bin: Location
-    item: Item
-    lot: Lot | None
-    counted_by: str
-    on_hand: int  # now, not at count time
-    moved: bool  # the item (lot) moved in or out of the bin after the count
-    superseded: bool  # the bin was counted again since
-    recent: list[Recent] = field(default_factory=list)
-
-    @property
-    def units(self) -> int:
-        return self.line.variance
-
-    @property
-    def value(self) -> Decimal:
-        return (self.line.variance * self.item.unit_cost).quantize(Decimal("0.01"))
-
-    @property
-    def needs_reason(self) -> bool:
-        return abs(self.value) > _money("REASON_REQUIRED_VALUE")
-
-    @property
-    def label(self) -> str:
-        lot = f" lot {self.lot.code}" if self.lot else ""
-        return f"{self.bin.code} {self.item.sku}{lot}"
-
-
-# --- the queue ---------------------------------------------------------------------
-
-
-def _same_lot(a, b):
-    return sa.func.coalesce(a, 0) == sa.func.coalesce(b, 0)
-
-
-def _facts() -> sa.Select:
-    line, task, m = CountLine, CountTask, StockMovement
-    counter, newer, newer_task = aliased(User), aliased(CountLine), aliased(CountTask)
-    in_bin = sa.or_(m.from_location_id == task.location_id, m.to_location_id == task.location_id)
-    on_hand = sa.select(StockBalance.quantity).where(
-        StockBalance.location_id == task.location_id,
-        StockBalance.item_id == line.item_id,
-        _same_lot(StockBalance.lot_id, line.lot_id),
-    )
-    moved = sa.select(m.id).where(
-        m.id > sa.func.coalesce(line.last_movement_id, 0),
-        m.item_id == line.item_id,
-        _same_lot(m.lot_id, line.lot_id),
-        in_bin,
-        # This count's own approval is not a movement since the count.
-        sa.not_(sa.and_(m.kind == MovementKind.ADJUST, m.reference == task.number)),
-    )
-    superseded = (
-        sa.select(newer.id)
-        .join(newer_task, newer.task_id == newer_task.id)
-        .where(
-            newer.id > line.id,
-            newer_task.location_id == task.location_id,
-            newer.item_id == line.item_id,
-            _same_lot(newer.lot_id, line.lot_id),
-        )
-    )
-    return (
-        sa.select(
-            line,
-            task,
-            Location,
-            Item,
-            Lot,
-            sa.func.coalesce(counter.name, ""),
-            sa.func.coalesce(on_hand.scalar_subquery(), 0),
-            moved.exists(),
-            superseded.exists(),
-        )
-        .join(task, line.task_id == task.id)
-        .join(Location, task.location_id == Location.id)
-        .join(Item, line.item_id == Item.id)
-        .outerjoin(Lot, line.lot_id == Lot.id)
-        .outerjoin(counter, task.counted_by_id == counter.id)
-        .execution_options(populate_existing=True)
-    )
-
-
-def queue(zone: str | None = None) -> list[Variance]:
-    """Variances waiting for a decision, the newest count of each bin, item and lot only,
-    largest value first, each with its bin's last few ledger rows."""
-    query = _facts().where(CountLine.status == CountStatus.PENDING)
-    if zone:
-        query = query.where(Location.zone == zone)
-    rows = [Variance(*row) for row in db.session.execute(query) if not row[-1]]
-    rows.sort(key=lambda v: (-abs(v.value), -abs(v.units), v.line.id))
-    recent = _recent({v.bin.id for v in rows})
-    for v in rows:
-        v.recent = recent.get(v.bin.id, [])
-    return rows
-
-
-def zones() -> list[str]:
-    """The zones there are bins in, for the filter."""
-    query = sa.select(Location.zone).where(Location.zone != "").distinct().order_by(Location.zone)
-    return list(db.session.scalars(query))
-
-
-def _recent(bin_ids: set[int]) -> dict[int, list[Recent]]:
-    """The last RECENT ledger rows in or out of each bin, in one query."""
-    if not bin_ids:
-        return {}
-    m = StockMovement
-    ends = sa.union_all(
-        sa.select(m.id.label("mid"), m.from_location_id.label("loc")).where(
-            m.from_location_id.in_(bin_ids)
-        ),
-        sa.select(m.id, m.to_location_id).where(m.to_location_id.in_(bin_ids)),
-    ).subquery()
-    n = sa.func.row_number().over(partition_by=ends.c.loc, order_by=ends.c.mid.desc())
-    ranked = sa.select(ends.c.mid, ends.c.loc, n.label("n")).subquery()
-    source, target = aliased(Location), aliased(Location)
-    query = (
-        sa.select(ranked.c.loc, m.id, m.kind, m.quantity, Item.sku, Lot.code, source.code)
-        .add_columns(target.code, User.name, m.created_at)
-        .select_from(ranked)
-        .join(m, m.id == ranked.c.mid)
-        .join(Item, m.item_id == Item.id)
-        .outerjoin(Lot, m.lot_id == Lot.id)
-        .outerjoin(source, m.from_location_id == source.id)
-        .outerjoin(target, m.to_location_id == target.id)
-        .join(User, m.user_id == User.id)
-        .where(ranked.c.n <= RECENT)
-        .order_by(ranked.c.loc, m.id.desc())
-    )
-    found: dict[int, list[Recent]] = {}
-    for loc, id_, kind, qty, sku, lot, src, dst, user, at in db.session.execute(query):
-        row = Recent(id_, kind.value, qty, sku, lot or "", src or "", dst or "", user, at)
-        found.setdefault(loc, []).append(row)
-    return found
-
-
-def _variance(line_id: int) -> Variance:
-    row = db.session.execute(_facts().where(CountLine.id == line_id)).first()
-    if row is None:
-        raise StockError(f"There is no count line {line_id}.")
-    return Variance(*row)
 
 
 # --- deciding ----------------------------------------------------------------------
@@ -250,7 +79,7 @@ def auto_approve(task: CountTask) -> list[Decision]:
     """Approve, as the system user, each variance of a just-recorded count that lies within
     AUTO_APPROVE_UNITS units and AUTO_APPROVE_VALUE in value (both must be set above 0).
     A variance that cannot be posted stays in the queue for a supervisor."""
-    most_units, most_value = current_app.config["AUTO_APPROVE_UNITS"], _money("AUTO_APPROVE_VALUE")
+    most_units, most_value = current_app.config["AUTO_APPROVE_UNITS"], money("AUTO_APPROVE_VALUE")
     if most_units <= 0 or most_value <= 0:
         return []
     small = [
@@ -283,7 +112,7 @@ def _approve(user: User, line_id: int, reason: str) -> Decision:
     try:
         return _approve_pending(user, line_id, reason)
     except _DecidedMeanwhile:
-        v = _variance(line_id)  # everything was rolled back: answer with what stands
+        v = variance(line_id)  # everything was rolled back: answer with what stands
         if v.line.status == CountStatus.REJECTED:
             raise StockError(f"{v.label} was rejected a moment ago; nothing was posted.") from None
         return _already(v)
@@ -292,7 +121,7 @@ def _approve(user: User, line_id: int, reason: str) -> Decision:
 @transactional
 def _approve_pending(user: User, line_id: int, reason: str) -> Decision:
     """The adjustment and the decision in one transaction: both stand, or neither."""
-    v = _variance(line_id)
+    v = variance(line_id)
     if v.line.status != CountStatus.PENDING:
         return _already(v)
     key = f"approve-{v.line.id}"
@@ -314,7 +143,7 @@ def _approve_pending(user: User, line_id: int, reason: str) -> Decision:
             # Another supervisor's approval posted this key a moment ago: theirs stands.
             posted = _movement(key)
             if posted is None and isinstance(refusal, NotEnoughStock):
-                raise StockError(_below_zero(v, _variance(line_id).on_hand)) from None
+                raise StockError(_below_zero(v, variance(line_id).on_hand)) from None
             if posted is None:
                 raise
     if not _settle(v.line.id, posted):
@@ -333,7 +162,7 @@ def _check(user: User, v: Variance, reason: str) -> None:
     if v.needs_reason and not reason:
         raise StockError(
             f"{v.label}: a variance worth {abs(v.value):,.2f} needs a reason "
-            f"(above {_money('REASON_REQUIRED_VALUE'):,.2f})."
+            f"(above {money('REASON_REQUIRED_VALUE'):,.2f})."
         )
     if v.on_hand + v.units < 0:
         raise StockError(_below_zero(v, v.on_hand))
@@ -387,7 +216,7 @@ def reject(user: User, line_id: int, reason: str = "", assign_to_id: int | None 
 
 @transactional
 def _reject(user: User, line_id: int, reason: str, assign_to_id: int | None) -> Decision:
-    v = _variance(line_id)
+    v = variance(line_id)
     if v.line.status != CountStatus.PENDING:
         return _already(v, rejecting=True)
     if v.superseded:
@@ -402,8 +231,8 @@ def _reject(user: User, line_id: int, reason: str, assign_to_id: int | None) -> 
         )
     )
     if done.rowcount != 1:  # decided by someone else since we looked (PostgreSQL)
-        return _already(_variance(line_id), rejecting=True)
-    recount = _recount(v, user, assign_to_id)
+        return _already(variance(line_id), rejecting=True)
+    recount = open_recount(v, user, assign_to_id)
     audit.record(
         user,
         "reject",
@@ -419,46 +248,6 @@ def _reject(user: User, line_id: int, reason: str, assign_to_id: int | None) -> 
         f"Rejected {v.label}: recount {recount.number} raised for {who or 'any worker'}.",
         recount=recount.number,
     )
-
-
-def _recount(v: Variance, user: User, assign_to_id: int | None) -> CountTask:
-    """The bin's open recount, or a new one (one per bin, whichever of its lines is rejected)."""
-    task = db.session.scalar(
-        sa.select(CountTask).where(
-            CountTask.location_id == v.bin.id,
-            CountTask.status == DocStatus.OPEN,
-            CountTask.source == "recount",
-        )
-    )
-    if task is not None:
-        return task
-    if assign_to_id is not None:
-        assignee = db.session.get(User, assign_to_id)
-        if assignee is None or not assignee.active:
-            raise StockError("Choose an active worker for the recount.")
-    task = CountTask(
-        number=f"RC{v.line.id:06d}",
-        location_id=v.bin.id,
-        source="recount",
-        assigned_to_id=assign_to_id or _other_worker(v.task.counted_by_id),
-        created_by_id=user.id,
-    )
-    db.session.add(task)
-    db.session.flush()
-    return task
-
-
-def _other_worker(counted_by_id: int | None) -> int | None:
-    """The active worker, other than the one who counted, with the fewest open counts."""
-    open_counts = (
-        sa.select(sa.func.count(CountTask.id))
-        .where(CountTask.assigned_to_id == User.id, CountTask.status == DocStatus.OPEN)
-        .scalar_subquery()
-    )
-    query = sa.select(User.id).where(User.active, User.role == Role.WORKER)
-    if counted_by_id is not None:
-        query = query.where(User.id != counted_by_id)
-    return db.session.scalar(query.order_by(open_counts, User.id).limit(1))
 
 
 def _already(v: Variance, rejecting: bool = False) -> Decision:
@@ -495,17 +284,13 @@ def _movement(key: str) -> StockMovement | None:
     return db.session.scalar(sa.select(StockMovement).where(StockMovement.idempotency_key == key))
 
 
-def _money(setting: str) -> Decimal:
-    return Decimal(str(current_app.config[setting]))
-
-
 def _clean(reason: str | None) -> str:
     return " ".join((reason or "").split())[:150]
 
 
 def _labelled(line_id: int, message: str) -> str:
     try:
-        label = _variance(line_id).label
+        label = variance(line_id).label
     except StockError:
         return message
     return message if message.startswith(label) else f"{label}: {message}"
