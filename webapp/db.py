@@ -10,7 +10,7 @@ through engine events, as the SQLAlchemy SQLite dialect documentation describes.
 PostgreSQL runs READ COMMITTED: every statement reads a fresh snapshot, in a transaction or
 not. So a web request's reads run outside any transaction (the driver in autocommit), and
 only write_transaction() sends BEGIN. That spares every request the BEGIN and ROLLBACK
-round trips of a read (two of a read-only scan's six). Outside requests (the CLI, the
+round trips of a read (two of the five a read-only scan made). Outside requests (the CLI, the
 migrations, the demo load) every transaction is a real one, as before. A request that
 writes outside write_transaction() is refused on both databases: nothing may rely on the
 request's read transaction to hold its writes.
