@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from . import stock
 from .db import db, transactional
-from .models import CountTask, DocStatus, Location, PickLine, PickList, User, utcnow
+from .models import CountTask, DocStatus, Item, Location, PickLine, PickList, User, utcnow
 from .pick_lists import (
     PICKABLE,
     Progress,
@@ -93,8 +93,8 @@ def advance(user: User, entry: Entry) -> Step:
                 f"Wrong bin: that is {scan.location.code}. Go to {task.location.code}."
             )
         return here().refuse(wrong_kind(scan, f"scan bin {task.location.code} first"))
-    scan = entry.resolved("item")
     item = task.line.item
+    scan = entry.resolved("item", item=item)  # its barcodes came with the list
     if scan.kind != ScanKind.ITEM:
         return here().refuse(wrong_kind(scan, f"scan the item {item.sku}"))
     if scan.item.id != item.id:
@@ -117,11 +117,14 @@ def _started(pick_list: PickList) -> Step:
     return view({"list": pick_list.number}, f"Picking {pick_list.number}.", ok=True, now=now)
 
 
-# A list with its lines and their items, in one statement (every pick scan reads them).
+# A list with its lines, their items and the items' barcodes, in one statement: every pick
+# scan reads them, and an item scan is matched against the line's barcodes in memory.
 _LIST_BY_NUMBER = (
     sa.select(PickList)
     .where(PickList.number == sa.bindparam("number"))
-    .options(sa.orm.joinedload(PickList.lines).joinedload(PickLine.item))
+    .options(
+        sa.orm.joinedload(PickList.lines).joinedload(PickLine.item).joinedload(Item.barcodes)
+    )
 )
 
 

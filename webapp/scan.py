@@ -64,11 +64,12 @@ CONTEXT_KIND = {
 }
 
 
-def resolve(raw, context: str | None = None, *, separators=None) -> Scan:
-    """What a scanned string names. Never raises."""
+def resolve(raw, context: str | None = None, *, separators=None, item=None) -> Scan:
+    """What a scanned string names. Never raises. `item`: the item the step expects, with
+    its barcodes loaded; a scan of one of them is then known without a query."""
     scan = Scan(raw=raw if isinstance(raw, str) else repr(raw))
     try:
-        _resolve(scan, raw, context, separators)
+        _resolve(scan, raw, context, separators, item)
     except BarcodeError as exc:
         _invalid(scan, exc.message)
     except sa.exc.SQLAlchemyError:
@@ -83,7 +84,7 @@ def resolve(raw, context: str | None = None, *, separators=None) -> Scan:
     return scan
 
 
-def _resolve(scan: Scan, raw, context, separators) -> None:
+def _resolve(scan: Scan, raw, context, separators, item) -> None:
     text, scan.symbology = cleaned(raw)
     scan.text = text
     if not text:
@@ -105,11 +106,11 @@ def _resolve(scan: Scan, raw, context, separators) -> None:
         gtins = gtins_of(text, scan.symbology)
         if not gtins:
             raise BarcodeError(misread(text))
-        lookup(scan, text, gtins=gtins, plain=False, context=ScanKind.ITEM)
+        lookup(scan, text, gtins=gtins, plain=False, context=ScanKind.ITEM, item=item)
     elif GS in text:
         raise BarcodeError("A GS1 code in a barcode that cannot carry one; scan it again.")
     else:
-        _resolve_plain(scan, text, CONTEXT_KIND.get(context or "any"))
+        _resolve_plain(scan, text, CONTEXT_KIND.get(context or "any"), item)
 
 
 def _resolve_gs1(scan: Scan, gs1: tuple[str, bool]) -> None:
@@ -137,10 +138,10 @@ def _resolve_gs1(scan: Scan, gs1: tuple[str, bool]) -> None:
         scan.message = f"This GS1 code ({ais}) names no item or lot."
 
 
-def _resolve_plain(scan: Scan, text: str, context: ScanKind | None) -> None:
+def _resolve_plain(scan: Scan, text: str, context: ScanKind | None, item) -> None:
     digits = text.isascii() and text.isdigit() and len(text) in (8, 12, 13, 14)
     gtins = gtins_of(text, scan.symbology) if digits else []
-    lookup(scan, text, gtins=gtins, lot=text, plain=True, context=context)
+    lookup(scan, text, gtins=gtins, lot=text, plain=True, context=context, item=item)
     if scan.kind is not ScanKind.UNKNOWN:
         return
     if digits and not gtins and context is not ScanKind.LOT:

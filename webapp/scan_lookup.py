@@ -75,9 +75,16 @@ class Scan:
 # --- the database: one UNION ALL to find, one query to load ----------------------------
 
 
-def lookup(scan, text, *, gtins=(), lot=None, plain, context) -> None:
+def lookup(scan, text, *, gtins=(), lot=None, plain, context, item=None) -> None:
     own = own_code(text) if text.isascii() and OWN_PATTERN.fullmatch(text) else None
-    if plain and _as_expected(scan, text, own, gtins, context):
+    # What the step asks for, found and loaded in one query. A plain scan may be anything;
+    # a GTIN read as such (no lot with it) can only be an item's barcode.
+    if plain:
+        expected = _as_expected(scan, [text, *gtins], own, context, item)
+    else:
+        codes = list(gtins) if lot is None else []
+        expected = bool(codes) and _as_expected(scan, codes, None, context, item)
+    if expected:
         return
     keys = _case_forms(text)
     lot_keys = _case_forms(lot) if lot else set()
@@ -127,14 +134,19 @@ _ITEM = (
 )
 
 
-def _as_expected(scan, text, own, gtins, context) -> bool:
+def _as_expected(scan, codes, own, context, item) -> bool:
     if context is ScanKind.LOCATION and own:
         scan.location = db.session.scalar(BIN_BY_BARCODE, {"barcode": own})
         if scan.location is not None:
             scan.kind = ScanKind.LOCATION
             return True
     elif context is ScanKind.ITEM:
-        row = db.session.execute(_ITEM, {"codes": [text, *gtins]}).first()
+        if item is not None and "barcodes" not in sa.inspect(item).unloaded:
+            pack = next((b.pack_qty for b in item.barcodes if b.code in codes), None)
+            if pack is not None:
+                scan.kind, scan.item, scan.pack_qty = ScanKind.ITEM, item, pack
+                return True
+        row = db.session.execute(_ITEM, {"codes": codes}).first()
         if row is not None:
             scan.kind, scan.item, scan.pack_qty = ScanKind.ITEM, row[0], row[1]
             return True

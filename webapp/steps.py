@@ -29,8 +29,8 @@ class Entry:
     typed_date: str = ""  # the date field (lot expiry)
     device: str = ""  # the handheld's own id, kept in its browser
 
-    def resolved(self, context: str) -> Scan:
-        return resolve(self.scan, context=context)
+    def resolved(self, context: str, item=None) -> Scan:
+        return resolve(self.scan, context=context, item=item)
 
 
 @dataclass(frozen=True)
