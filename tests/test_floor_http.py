@@ -153,7 +153,8 @@ def test_a_scan_of_what_the_step_asks_for_runs_few_statements(signed_in_client, 
                     lambda _conn, _cur, sql, *_a: seen.append(sql.split()[0]))
     move = Scanner(signed_in_client, "/move")
     steps = {}
-    for name, scan in (("bin", "A0101A"), ("item", "5012345678900"), ("post", "A0102A")):
+    # The item as a handheld set to send AIM identifiers reads it: ]E0 then the EAN-13.
+    for name, scan in (("bin", "A0101A"), ("item", "]E05012345678900"), ("post", "A0102A")):
         seen.clear()
         assert move(scan).status_code == 200
         steps[name] = list(seen)
@@ -171,6 +172,30 @@ def test_a_scan_of_what_the_step_asks_for_runs_few_statements(signed_in_client, 
                       for name, seen in steps.items()}
         assert statements["bin"] == ["SELECT"] * 3
         assert statements["post"] == ["SELECT"] * 2 + ["INSERT", "UPDATE", "UPDATE"]
+    # The user; the item, found and loaded at once; the bin; what it holds.
+    assert [sql for sql in steps["item"] if sql not in ("BEGIN", "COMMIT")] == ["SELECT"] * 4
+
+
+def test_an_item_scan_at_a_pick_line_runs_few_statements(signed_in_client, site):
+    # The floor's most frequent scan: the line's own barcode is matched in memory against
+    # the barcodes that came with the list, so the scan itself costs no query.
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
+    pick_list = PickList(number="PL3001", warehouse_id=site.warehouse.id)
+    pick_list.lines = [PickLine(item_id=site.widget.id, ordered_qty=3)]
+    db.session.add(pick_list)
+    db.session.commit()
+    pick = Scanner(signed_in_client, "/pick")
+    pick(action="take")
+    pick("A0101A")
+    seen = []
+    sa.event.listen(db.engine, "before_cursor_execute",
+                    lambda _conn, _cur, sql, *_a: seen.append(sql.split()[0]))
+    assert "1 of 3." in text(pick("]E05012345678900"))
+    assert "2 of 3." in text(pick("5012345678900"))  # the same, sent without AIM prefix
+    # Per scan: the user; the list, its lines, items and barcodes; what has been picked;
+    # where the stock is.
+    assert [sql for sql in seen if sql not in ("BEGIN", "COMMIT")] == ["SELECT"] * 8
+    assert "Wrong item" in text(pick("4006381333931"))  # another item: looked up, named
 
 
 def test_a_posting_refused_after_its_movement_was_written_leaves_nothing(
@@ -233,3 +258,16 @@ def test_static_files_and_pages_are_compressed_but_scan_fragments_are_not(signed
         headers={**SCAN_QUEUE, "Accept-Encoding": "gzip"},
     )
     assert "Content-Encoding" not in step.headers and b"Scan the item" in step.data
+
+
+def test_an_item_scan_on_a_receipt_runs_few_statements(signed_in_client, site, po):
+    receive = Scanner(signed_in_client, "/receive")
+    receive("PO1001")
+    receive("5012345678900")
+    seen = []
+    sa.event.listen(db.engine, "before_cursor_execute",
+                    lambda _conn, _cur, sql, *_a: seen.append(sql.split()[0]))
+    assert "2 of 1042." in text(receive("5012345678900"))
+    # The user; the step's item, read once; the scan, found and loaded at once; the
+    # receipt with its lines; what it has had received.
+    assert [sql for sql in seen if sql not in ("BEGIN", "COMMIT")] == ["SELECT"] * 5

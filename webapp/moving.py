@@ -135,30 +135,37 @@ def _item_scanned(s: dict, scan) -> Step:
     if scan.kind != ScanKind.ITEM:
         return view(s).refuse(wrong_kind(scan, "scan an item in this bin, or Whole bin"))
     source = stock.find_location(s["from"])
-    held = [(lot, qty) for item, lot, qty in bin_contents(source) if item.id == scan.item.id]
+    contents = bin_contents(source)
+    held = [(lot, qty) for item, lot, qty in contents if item.id == scan.item.id]
     if not held:
-        return view(s).refuse(f"Bin {source.code} holds no {scan.item.sku}; scan what is in it.")
+        return view(s, contents=contents).refuse(
+            f"Bin {source.code} holds no {scan.item.sku}; scan what is in it."
+        )
     s["sku"] = scan.item.sku
     if source.kind == LocationKind.DOCK:  # putaway: all of it unless told otherwise
         s["all"] = "1"
     else:
         s["qty"] = str(scan.units)
+    # The bin, the item and what the bin holds are in hand: pass them on, not read again.
+    known = {"source": source, "item": scan.item, "contents": contents}
     if scan.lot:
-        return _lot_chosen(s, scan.lot)
+        return _lot_chosen(s, scan.lot, **known)
     if len(held) == 1:
         lot, qty = held[0]
-        return _lot_chosen(s, lot.code if lot else "")
-    return view(s, f"{scan.item.sku} is here in {len(held)} lots: scan the lot.", ok=None)
+        return _lot_chosen(s, lot.code if lot else "", **known)
+    message = f"{scan.item.sku} is here in {len(held)} lots: scan the lot."
+    return view(s, message, ok=None, contents=contents, item=scan.item)
 
 
-def _lot_chosen(s: dict, lot_code: str) -> Step:
-    source = stock.find_location(s["from"])
-    item = stock.find_item(s["sku"])
-    held = {
-        (lot.code if lot else ""): qty for it, lot, qty in bin_contents(source) if it.id == item.id
-    }
+def _lot_chosen(s: dict, lot_code: str, source=None, item=None, contents=None) -> Step:
+    source = source or stock.find_location(s["from"])
+    item = item or stock.find_item(s["sku"])
+    contents = bin_contents(source) if contents is None else contents
+    held = {(lot.code if lot else ""): qty for it, lot, qty in contents if it.id == item.id}
     if lot_code not in held:
-        return view(s).refuse(f"Bin {source.code} holds no lot {lot_code} of {item.sku}.")
+        return view(s, contents=contents, item=item).refuse(
+            f"Bin {source.code} holds no lot {lot_code} of {item.sku}."
+        )
     if lot_code:
         s["lot"] = lot_code
     if s.pop("all", None):
@@ -167,7 +174,7 @@ def _lot_chosen(s: dict, lot_code: str) -> Step:
     if source.kind == LocationKind.DOCK and (target := suggest_bin(item, source.warehouse_id)):
         s["suggest"] = target.code
         suggestion = f" Suggested bin: {target.code}."
-    return view(s, f"{s['qty']} × {item.sku}.{suggestion}", ok=True)
+    return view(s, f"{s['qty']} × {item.sku}.{suggestion}", ok=True, item=item)
 
 
 def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
@@ -200,14 +207,14 @@ def after_post(s: dict) -> dict:
 # --- what the worker sees ----------------------------------------------------------------
 
 
-def _stage(s: dict) -> str:
+def _stage(s: dict, item=None) -> str:
     if not s.get("from"):
         return "from"
     if s.get("whole"):
         return "to"
     if not s.get("sku"):
         return "item"
-    item = stock.find_item(s["sku"])
+    item = item or stock.find_item(s["sku"])
     if item.tracking != Tracking.NONE and not s.get("lot"):
         return "lot"
     return "to"
@@ -221,8 +228,12 @@ PROMPTS = {
 }
 
 
-def view(s: dict, message: str = "", ok: bool | None = None, contents=None) -> Step:
-    stage = _stage(s)
+def view(s: dict, message: str = "", ok: bool | None = None, contents=None, item=None) -> Step:
+    """The step for state `s`. `contents` and `item`, when the caller has them, spare
+    reading the bin and the item again."""
+    if s.get("sku") and (item is None or item.sku != s["sku"]):
+        item = stock.find_item(s["sku"])
+    stage = _stage(s, item)
     context, data = [], {"stage": stage}
     if s.get("from"):
         context.append(("From", s["from"]))
@@ -233,7 +244,6 @@ def view(s: dict, message: str = "", ok: bool | None = None, contents=None) -> S
     if s.get("whole"):
         context.append(("Moving", "everything in the bin"))
     if s.get("sku"):
-        item = stock.find_item(s["sku"])
         context.append(("Item", f"{item.sku} {item.description}"))
     if s.get("lot"):
         context.append(("Lot", s["lot"]))

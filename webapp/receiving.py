@@ -108,7 +108,8 @@ def advance(user: User, entry: Entry) -> Step:
 
 
 def _scanned(user: User, entry: Entry, s: dict) -> Step:
-    stage = _stage(s)
+    item = stock.find_item(s["sku"]) if s.get("sku") else None  # read once for the step
+    stage = _stage(s, item)
     scan = entry.resolved({"document": "document", "lot": "lot"}.get(stage, "item"))
     if stage == "document" or (stage == "item" and scan.kind == ScanKind.DOCUMENT):
         if scan.kind != ScanKind.DOCUMENT or not isinstance(scan.document, Receipt):
@@ -123,19 +124,19 @@ def _scanned(user: User, entry: Entry, s: dict) -> Step:
         s["lot"] = (scan.lot or scan.text).strip()[:40]
         if scan.expiry:
             s["expiry"] = scan.expiry.isoformat()
-        return view(s, f"Lot {s['lot']}.", ok=True)
+        return view(s, f"Lot {s['lot']}.", ok=True, item=item)
     if stage == "expiry":
-        return view(s).refuse("Type the expiry date and press Set, or press No expiry.")
+        return view(s, item=item).refuse("Type the expiry date and press Set, or press No expiry.")
     # quantity stage: more of the same item, or the destination
     if scan.kind == ScanKind.ITEM:
         if scan.item.sku != s["sku"] or (scan.lot and scan.lot != s.get("lot")):
-            return view(s).refuse(
+            return view(s, item=item).refuse(
                 f"You are receiving {s['sku']}. Scan where it goes to finish it, or Cancel."
             )
         s["qty"] = str(int(s["qty"]) + scan.units)
-        return view(s, f"{s['qty']} of {s['sku']}.", ok=True)
+        return view(s, f"{s['qty']} of {s['sku']}.", ok=True, item=item)
     if scan.kind != ScanKind.LOCATION:
-        return view(s).refuse(wrong_kind(scan, "scan the bin or dock it goes to"))
+        return view(s, item=item).refuse(wrong_kind(scan, "scan the bin or dock it goes to"))
     return _post(user, entry, s, scan.location.code)
 
 
@@ -151,10 +152,10 @@ def _item_scanned(s: dict, scan) -> Step:
     if s.get("receipt"):
         receipt = _open_receipt(s["receipt"])
         if all(line.item_id != scan.item.id for line in receipt.lines):
-            return view(s).warn(
+            return view(s, item=scan.item).warn(
                 f"{scan.item.sku} is not on {receipt.number}: it will be recorded as unexpected."
             )
-    return view(s, message, ok=True)
+    return view(s, message, ok=True, item=scan.item)
 
 
 def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
@@ -203,12 +204,12 @@ def _over_receipt(s: dict, qty: int, to_bin: str) -> Step | None:
 # --- what the worker sees ----------------------------------------------------------------
 
 
-def _stage(s: dict) -> str:
+def _stage(s: dict, item: Item | None = None) -> str:
     if not s.get("receipt") and not s.get("blind"):
         return "document"
     if not s.get("sku"):
         return "item"
-    item = stock.find_item(s["sku"])
+    item = item or stock.find_item(s["sku"])
     if item.tracking != Tracking.NONE and not s.get("lot"):
         return "lot"
     if item.tracking == Tracking.LOT and "expiry" not in s and not _lot_known(item, s["lot"]):
@@ -234,15 +235,17 @@ PROMPTS = {
 }
 
 
-def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
-    stage = _stage(s)
+def view(s: dict, message: str = "", ok: bool | None = None, item: Item | None = None) -> Step:
+    """The step for state `s`; `item`, when the caller has it, spares reading it again."""
+    if s.get("sku") and (item is None or item.sku != s["sku"]):
+        item = stock.find_item(s["sku"])
+    stage = _stage(s, item)
     context = []
     if s.get("receipt"):
         context.append(("Receipt", s["receipt"]))
     elif s.get("blind"):
         context.append(("Receipt", "blind (no document)"))
     if s.get("sku"):
-        item = stock.find_item(s["sku"])
         context.append(("Item", f"{item.sku} {item.description}"))
     if s.get("lot"):
         context.append(("Lot", s["lot"]))
