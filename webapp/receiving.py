@@ -149,13 +149,12 @@ def _item_scanned(s: dict, scan) -> Step:
     if scan.expiry:
         s["expiry"] = scan.expiry.isoformat()
     message = f"{scan.item.sku} {scan.item.description}: {s['qty']}."
-    if s.get("receipt"):
-        receipt = _open_receipt(s["receipt"])
-        if all(line.item_id != scan.item.id for line in receipt.lines):
-            return view(s, item=scan.item).warn(
-                f"{scan.item.sku} is not on {receipt.number}: it will be recorded as unexpected."
-            )
-    return view(s, message, ok=True, item=scan.item)
+    receipt = _open_receipt(s["receipt"]) if s.get("receipt") else None
+    if receipt and all(line.item_id != scan.item.id for line in receipt.lines):
+        return view(s, item=scan.item, receipt=receipt).warn(
+            f"{scan.item.sku} is not on {receipt.number}: it will be recorded as unexpected."
+        )
+    return view(s, message, ok=True, item=scan.item, receipt=receipt)
 
 
 def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
@@ -235,8 +234,15 @@ PROMPTS = {
 }
 
 
-def view(s: dict, message: str = "", ok: bool | None = None, item: Item | None = None) -> Step:
-    """The step for state `s`; `item`, when the caller has it, spares reading it again."""
+def view(
+    s: dict,
+    message: str = "",
+    ok: bool | None = None,
+    item: Item | None = None,
+    receipt: Receipt | None = None,
+) -> Step:
+    """The step for state `s`; `item` and `receipt`, when the caller has them, spare
+    reading them again."""
     if s.get("sku") and (item is None or item.sku != s["sku"]):
         item = stock.find_item(s["sku"])
     stage = _stage(s, item)
@@ -264,7 +270,7 @@ def view(s: dict, message: str = "", ok: bool | None = None, item: Item | None =
     if stage == "document":
         data["receipts"] = open_receipts()
     elif s.get("receipt"):
-        data["progress"] = progress(_open_receipt(s["receipt"]))
+        data["progress"] = progress(receipt or _open_receipt(s["receipt"]))
     return Step(
         prompt=PROMPTS[stage],
         state=s,
