@@ -1,151 +1,62 @@
-"""Labels that scan: bars from python-barcode, drawn here on whole printer dots.
-
-python-barcode encodes (the bar/space pattern, check characters, GS1-128's FNC1); we draw
-the pattern ourselves, because its writers place bars in millimetres (a 0.25 mm module is
-1.97 dots at 203 dpi, so bars come out 1 or 2 dots wide) and its SVG carries `style`
-attributes that our Content-Security-Policy refuses. Here a module is a whole number of
-dots, quiet zones are kept in modules, and the same pattern feeds SVG, PNG and ZPL.
+"""Labels that scan: what goes on each label (bin, item, lot, badge, document), and which
+bins or thing an office user asked to label.
 
 Our own codes (bins, badges, documents) are Code 128 of 0-9 A-Z; the human-readable form
 may add dashes. Items print EAN-13/UPC-A/EAN-8 when they have a GTIN, else Code 128 of the
 SKU; lots print GS1-128 (01)(17)(10), with the lot last so no separator is needed.
+
+The bars are encoded in webapp/label_symbols.py and drawn (SVG, PNG, page sizes, ZPL) in
+webapp/label_printing.py; both are re-exported here, so callers import them all from here.
 """
 
-import io
 import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from barcode.codex import Code128, Gs1_128
-from barcode.ean import EuropeanArticleNumber8, EuropeanArticleNumber13
-from barcode.upc import UniversalProductCodeA
-from markupsafe import Markup, escape
 
 from .barcodes import check_value, dots_to_mm, is_valid_gtin, own_code
 from .db import db
+from .label_printing import DPIS, SIZES, Size, fit_dots, png, render, runs, svg, zpl
+from .label_symbols import QUIET, FixedCode128, FixedGs1128, Symbol, encode, gs1_hri
 from .models import CountTask, Item, Location, Lot, PickList, Receipt, User
 
+__all__ = [
+    "DOCUMENTS",
+    "DPIS",
+    "GS1_LOT",
+    "KINDS",
+    "NOUNS",
+    "QUIET",
+    "SIZES",
+    "FixedCode128",
+    "FixedGs1128",
+    "Label",
+    "Size",
+    "Symbol",
+    "badge_label",
+    "check_value",
+    "document_label",
+    "dots_to_mm",
+    "encode",
+    "find",
+    "fit_dots",
+    "gs1_hri",
+    "is_valid_gtin",
+    "item_gtin",
+    "item_label",
+    "label_for",
+    "location_label",
+    "locations",
+    "lot_label",
+    "own_code",
+    "png",
+    "render",
+    "runs",
+    "svg",
+    "zpl",
+]
 
-class FixedCode128(Code128):
-    """Code 128 without python-barcode 0.16.1's two bugs.
-
-    It starts in code set C and then "optimises" a leading code-set switch away; a
-    leading "99" is value 99, which is also "switch to C" in sets A/B, so "99123" was
-    printed as "123". Only a real switch (100 to B, 101 to A) may be folded into the
-    start. And it kept the code set between builds, so a second build differed.
-    """
-
-    def _build(self) -> list[int]:
-        self._charset, self._buffer = "C", ""
-        return super()._build()
-
-    def _try_to_optimize(self, encoded: list[int]) -> list[int]:
-        if encoded[0] == 105 and encoded[1] in (100, 101):
-            encoded[:2] = [{100: 104, 101: 103}[encoded[1]]]
-        return encoded
-
-
-class FixedGs1128(FixedCode128, Gs1_128):
-    """GS1-128 (leading FNC1 added by python-barcode) with the fixes above."""
-
-
-QUIET = {"code128": 10, "gs1_128": 10, "ean13": 11, "upca": 9, "ean8": 7}
 GS1_LOT = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")  # GS1 character set 82
-
-
-@dataclass(frozen=True)
-class Symbol:
-    symbology: str
-    data: str  # what a scanner reads (GS1: element string with GS between fields)
-    modules: str  # "1" bar, "0" space, without quiet zones
-    hri: str  # human-readable text under the bars
-
-    @property
-    def quiet(self) -> int:
-        return QUIET[self.symbology]
-
-    @property
-    def width_modules(self) -> int:
-        return len(self.modules) + 2 * self.quiet
-
-
-def encode(symbology: str, data: str) -> Symbol:
-    """The bar pattern of `data`. GS1 data is an element string with GS between fields."""
-    if symbology == "code128":
-        modules, hri = FixedCode128(data).build()[0], data
-    elif symbology == "gs1_128":
-        modules = FixedGs1128(data.replace("\x1d", "\xf1")).build()[0]
-        hri = gs1_hri(data)
-    elif symbology in ("ean13", "upca", "ean8"):
-        if not is_valid_gtin(data):  # python-barcode would silently "correct" it
-            raise ValueError(f"{data} is not a valid GTIN")
-        cls = {
-            "ean13": EuropeanArticleNumber13,
-            "upca": UniversalProductCodeA,
-            "ean8": EuropeanArticleNumber8,
-        }[symbology]
-        modules, hri = cls(data[:-1]).build()[0], data
-    else:
-        raise ValueError(f"unknown symbology {symbology}")
-    return Symbol(symbology, data, modules, hri)
-
-
-def gs1_hri(data: str) -> str:
-    """(01)05012345678900(17)270331(10)L42 from an element string."""
-    from biip.gs1_messages import GS1Message
-
-    return GS1Message.parse(data).as_hri()
-
-
-# --- drawing ---------------------------------------------------------------------
-
-
-def runs(modules: str) -> list[tuple[int, int]]:
-    """(start, width) of each bar, in modules."""
-    return [(m.start(), m.end() - m.start()) for m in re.finditer("1+", modules)]
-
-
-def svg(symbol: Symbol, module_mm: float, height_mm: float, *, text: bool = False) -> Markup:
-    """The bars as SVG in millimetres; one module is `module_mm` wide, quiet zones kept."""
-    q, width = symbol.quiet, symbol.width_modules
-    bar_h = height_mm / module_mm
-    text_h = 12 if text else 0
-    path = "".join(f"M{q + x} 0h{w}v{bar_h:.2f}h-{w}z" for x, w in runs(symbol.modules))
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="bars" '
-        f'width="{width * module_mm:.3f}mm" height="{(bar_h + text_h) * module_mm:.3f}mm" '
-        f'viewBox="0 0 {width} {bar_h + text_h:.2f}" shape-rendering="crispEdges">',
-        f'<rect width="{width}" height="{bar_h + text_h:.2f}" fill="#fff"/>',
-        f'<path fill="#000" d="{path}"/>',
-    ]
-    if text:
-        parts.append(
-            f'<text x="{width / 2}" y="{bar_h + 10:.2f}" font-size="10" '
-            f'font-family="monospace" text-anchor="middle">{escape(symbol.hri)}</text>'
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
-
-
-def png(symbol: Symbol, dots_per_module: int = 3, height_dots: int = 120, dpi: int = 203):
-    """The bars as a PNG whose modules are exactly `dots_per_module` pixels wide."""
-    from PIL import Image, ImageDraw
-
-    image = Image.new("L", (symbol.width_modules * dots_per_module, height_dots), 255)
-    draw = ImageDraw.Draw(image)
-    for x, w in runs(symbol.modules):
-        left = (symbol.quiet + x) * dots_per_module
-        draw.rectangle([left, 0, left + w * dots_per_module - 1, height_dots - 1], fill=0)
-    out = io.BytesIO()
-    image.save(out, "PNG", dpi=(dpi, dpi))
-    return out.getvalue()
-
-
-def fit_dots(symbol: Symbol, width_mm: float, dpi: int, most_mm: float = 1.0) -> int:
-    """The widest whole-dot module (at least 2 dots, at most `most_mm`) that fits."""
-    fits = int(width_mm * dpi / 25.4 / symbol.width_modules)
-    most = max(2, int(most_mm * dpi / 25.4))
-    return max(2, min(fits, most))
 
 
 # --- what goes on each label ---------------------------------------------------------
@@ -254,73 +165,6 @@ def locations(zone="", aisle="", first="", last="") -> list[Location]:
     if last:
         q = q.where(Location.code <= last.upper())
     return list(db.session.scalars(q))
-
-
-# --- page sizes and ZPL ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Size:
-    name: str
-    width_mm: float  # one label
-    height_mm: float
-    title: str
-
-
-SIZES = {
-    "2x1": Size("2x1", 50.8, 25.4, "2 × 1 in thermal label"),
-    "4x6": Size("4x6", 101.6, 152.4, "4 × 6 in thermal label"),
-    "a4": Size("a4", 70.0, 37.0, "A4 sheet, 3 × 8 labels of 70 × 37 mm"),
-    "letter": Size("letter", 66.7, 25.4, "Letter sheet, 3 × 10 labels (Avery 5160)"),
-}
-DPIS = (203, 300)
-
-
-def render(label: Label, size: Size, dpi: int) -> Markup:
-    """The label's bars sized for `size` on a `dpi` printer."""
-    bar_width = size.width_mm - 6
-    dots = fit_dots(label.symbol, bar_width, dpi)
-    height = max(8.0, min(size.height_mm * 0.4, 60.0))
-    return svg(label.symbol, dots_to_mm(dots, dpi), height)
-
-
-def zpl(label: Label, size: Size, dpi: int) -> str:
-    """Raw ZPL for a Zebra printer: the same bars, module width in dots (^BY)."""
-    dots_mm = dpi / 25.4
-    width, height = round(size.width_mm * dots_mm), round(size.height_mm * dots_mm)
-    dots = fit_dots(label.symbol, size.width_mm - 6, dpi)
-    quiet = label.symbol.quiet * dots
-    bar_h = round(min(size.height_mm * 0.4, 60.0) * dots_mm)
-    font = max(20, round(min(size.height_mm * 0.25, 40) * dots_mm))
-    if label.symbol.symbology == "gs1_128":
-        # Mode D: the printer adds FNC1s itself from the parenthesised AIs.
-        barcode = f"^BY{dots}^BCN,{bar_h},N,N,N,D^FD{label.symbol.hri}^FS"
-    elif label.symbol.symbology == "code128":
-        barcode = f"^BY{dots}^BCN,{bar_h},N,N,N,A^FD{label.symbol.data}^FS"
-    elif label.symbol.symbology == "ean8":
-        barcode = f"^BY{dots}^B8N,{bar_h},N,N^FD{label.symbol.data[:-1]}^FS"
-    elif label.symbol.symbology == "upca":
-        barcode = f"^BY{dots}^BUN,{bar_h},N,N,Y^FD{label.symbol.data[:-1]}^FS"
-    else:
-        barcode = f"^BY{dots}^BEN,{bar_h},N,N^FD{label.symbol.data[:-1]}^FS"
-    lines = [
-        "^XA",
-        "^CI28",
-        f"^PW{width}^LL{height}",
-        f"^FO{quiet},{round(2 * dots_mm)}^A0N,{font},{font}^FD{_zpl_text(label.big)}^FS",
-        f"^FO{quiet},{round(2 * dots_mm) + font + 10}{barcode}",
-    ]
-    y = round(2 * dots_mm) + font + 20 + bar_h
-    for line in [*label.lines, f"Check {label.check}" if label.check else ""]:
-        if line:
-            lines.append(f"^FO{quiet},{y}^A0N,30,30^FD{_zpl_text(line)}^FS")
-            y += 36
-    lines.append("^XZ")
-    return "\n".join(lines) + "\n"
-
-
-def _zpl_text(text: str) -> str:
-    return re.sub(r"[\^~]", " ", text)
 
 
 def find(kind: str, code: str) -> int | None:

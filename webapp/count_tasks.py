@@ -1,0 +1,77 @@
+"""Count tasks: the open ones in walking order, the one a worker may count, and raising
+cycle counts for bins with stock not counted lately."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from .db import db, transactional
+from .models import CountTask, DocStatus, Item, Location, LocationKind, StockBalance, User, utcnow
+from .stock import StockError
+
+COUNTABLE = (LocationKind.PICK, LocationKind.STORAGE)
+
+
+def open_tasks() -> list[CountTask]:
+    """Open count tasks in walking order (the first fifty)."""
+    return list(
+        db.session.scalars(
+            sa.select(CountTask)
+            .join(Location)
+            .where(CountTask.status == DocStatus.OPEN)
+            .order_by(Location.sequence, Location.code)
+            .limit(50)
+        )
+    )
+
+
+def task_for(user: User, number: str) -> CountTask:
+    """The count task `number`, refused if there is none or it is another worker's."""
+    task = db.session.scalar(sa.select(CountTask).where(CountTask.number == number))
+    if task is None:
+        raise StockError(f"There is no count task {number}.")
+    if task.assigned_to_id not in (None, user.id):
+        raise StockError(f"Count {number} is for another worker; take one from the list.")
+    return task
+
+
+@transactional
+def schedule_cycle_counts(every_days: int | None = None) -> list[CountTask]:
+    """Raise a count task for every bin with stock not counted within its interval: the
+    fifth of bins holding the most value every quarter interval, the rest every interval."""
+    every = every_days or current_app.config["CYCLE_COUNT_DAYS"]
+    value = sa.func.sum(StockBalance.quantity * Item.unit_cost)
+    bins = db.session.execute(
+        sa.select(Location.id, value.label("value"))
+        .join(StockBalance, StockBalance.location_id == Location.id)
+        .join(Item, Item.id == StockBalance.item_id)
+        .where(StockBalance.quantity > 0, Location.kind.in_(COUNTABLE), Location.active)
+        .group_by(Location.id)
+        .order_by(value.desc())
+    ).all()
+    last_counted = dict(
+        db.session.execute(
+            sa.select(CountTask.location_id, sa.func.max(CountTask.counted_at)).group_by(
+                CountTask.location_id
+            )
+        ).all()
+    )
+    busy = set(
+        db.session.scalars(
+            sa.select(CountTask.location_id).where(CountTask.status == DocStatus.OPEN)
+        )
+    )
+    now, top = utcnow(), max(1, len(bins) // 5)
+    created = []
+    for rank, (location_id, _) in enumerate(bins):
+        interval = timedelta(days=every / 4 if rank < top else every)
+        last = last_counted.get(location_id)
+        if location_id in busy or (last and now - last < interval):
+            continue
+        task = CountTask(
+            number=f"CC{now:%y%m%d}{location_id:05d}", location_id=location_id, source="cycle"
+        )
+        db.session.add(task)
+        created.append(task)
+    return created
