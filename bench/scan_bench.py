@@ -4,8 +4,12 @@ A full scan step (a move's destination scan: session, CSRF, the resolver, the fl
 the ledger write, the fragment) is timed beside a bare Flask route doing the same ledger
 write (bench/bare_app.py), both served by gunicorn (2 sync workers) on the same database,
 in the same run, at 1 and 8 concurrent simulated scanners, in rounds that take turns.
-Figures are ratios against that reference, because this machine is noisy. A read-only
-step (scanning the source bin) is shown too. Nothing here is a test: it prints figures.
+Figures are ratios against that reference, because this machine is noisy. Read-only
+steps (scanning the source bin; an item scan on a pick line) are shown too. Beside the
+latencies it prints the CPU each step costs the web workers (and PostgreSQL's processes),
+read from /proc: it is steadier than a latency percentile when the machine is busy.
+Each simulated scanner signs in once, as a handheld does at the start of a shift.
+Nothing here is a test: it prints figures.
 
     .venv/bin/python bench/scan_bench.py                 # SQLite, then PostgreSQL if up
     .venv/bin/python bench/scan_bench.py --db sqlite --requests 200
@@ -149,19 +153,27 @@ class Client:
 SCAN_HEADERS = {"HX-Request": "true", "HX-Target": "step"}
 
 
-def run(kind: str, base: str, pairs, user_id: int, scanners: int, per_scanner: int):
-    """Latencies (ms) and largest response (bytes) for `scanners` concurrent clients."""
+def signed_in(kind: str, base: str, scanners: int) -> list[Client]:
+    """A client per scanner, signed in to the real app (once: signing in hashes a PIN)."""
     clients = [Client(base) for _ in range(scanners)]
     if kind != "bare":
         for c in clients:
             c.sign_in()
+    return clients
+
+
+def run(kind: str, clients: list[Client], pairs, user_id: int, per_scanner: int):
+    """Latencies (ms) and largest response (bytes) for concurrent clients, one a scanner."""
+    scanners = len(clients)
     times, sizes, errors = [], [], []
     start = threading.Barrier(scanners)
     lock = threading.Lock()
 
     def scanner(n: int):
         c, pair = clients[n], pairs[n]
-        here, there = pair["a"], pair["b"]
+        # The unit moves back and forth, by the bare route and the scan alike; a round may
+        # end with it in either bin, so the pair remembers where it is for the next round.
+        here, there = (pair["b"], pair["a"]) if pair.get("flipped") else (pair["a"], pair["b"])
         mine, biggest = [], 0
         start.wait()
         for i in range(per_scanner + 5):  # the first five warm up
@@ -192,8 +204,9 @@ def run(kind: str, base: str, pairs, user_id: int, scanners: int, per_scanner: i
             if not ok:
                 with lock:
                     errors.append((status, body[:200]))
-            if kind in ("bare", "scan-write"):
+            if kind in ("bare", "scan-write") and ok:
                 here, there = there, here
+                pair["flipped"] = not pair.get("flipped")
             if i >= 5:
                 mine.append(elapsed)
                 biggest = max(biggest, len(body))
@@ -257,9 +270,15 @@ def bench(db_kind: str, requests: int, rounds: int = ROUNDS):
             # Rounds take turns, so that a noisy spell of the machine falls on every kind
             # alike rather than on whichever ran during it.
             results = {kind: ([], 0, [], []) for kind, _ in kinds}
+            cpu = {kind: [0.0, 0.0] for kind, _ in kinds}  # web workers', database's seconds
+            clients = {kind: signed_in(kind, base, scanners) for kind, base in kinds}
             for _ in range(rounds):
-                for kind, base in kinds:
-                    times, biggest, errors, rate = run(kind, base, pairs, user_id, scanners, per)
+                for kind, _ in kinds:
+                    server = bare_proc if kind == "bare" else app_proc
+                    before = (workers_cpu(server.pid), database_cpu())
+                    times, biggest, errors, rate = run(kind, clients[kind], pairs, user_id, per)
+                    cpu[kind][0] += workers_cpu(server.pid) - before[0]
+                    cpu[kind][1] += database_cpu() - before[1]
                     all_times, most, all_errors, rates = results[kind]
                     all_times += times
                     all_errors += errors
@@ -269,8 +288,12 @@ def bench(db_kind: str, requests: int, rounds: int = ROUNDS):
             for kind, _ in kinds:
                 times, biggest, errors, rates = results[kind]
                 p50, p95, p99 = pct(times, 50), pct(times, 95), pct(times, 99)
+                # Counted over every request of the rounds, warm-ups included.
+                done = rounds * scanners * (per + 5)
+                web, database = (seconds * 1000 / done for seconds in cpu[kind])
                 rows.append((db_kind, scanners, kind, len(times), p50, p95, p99, p50 / ref50,
                              p95 / ref95, statistics.mean(rates), biggest, len(errors)))
+                cpu_rows.append((db_kind, scanners, kind, web, database))
                 if errors:
                     print(f"  {kind}: {len(errors)} errors, first: {errors[0]}")
         memory.append((db_kind, worker_rss_mb(app_proc.pid), worker_rss_mb(bare_proc.pid)))
@@ -282,6 +305,34 @@ def bench(db_kind: str, requests: int, rounds: int = ROUNDS):
 
 
 memory: list[tuple[str, float, float]] = []  # (db, app worker RSS, bare worker RSS) in MB
+cpu_rows: list[tuple[str, int, str, float, float]] = []  # (db, scanners, step, web ms, db ms)
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _processes():
+    """(name, the fields after it) of every process, from /proc/PID/stat (Linux)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, _, rest = text.partition(" (")[2].rpartition(") ")
+        yield name, rest.split()
+
+
+def _cpu_seconds(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def workers_cpu(master_pid: int) -> float:
+    """CPU seconds used so far by a gunicorn master's workers."""
+    return sum(_cpu_seconds(f) for _, f in _processes() if f[1] == str(master_pid))
+
+
+def database_cpu() -> float:
+    """CPU seconds used so far by the local PostgreSQL server's processes (none for SQLite,
+    which runs inside the web workers)."""
+    return sum(_cpu_seconds(f) for name, f in _processes() if name == "postgres")
 
 
 def worker_rss_mb(master_pid: int) -> float:
@@ -320,6 +371,14 @@ def main():
     for db_kind, scanners, kind, n, p50, p95, p99, r50, r95, rate, biggest, errors in rows:
         print(f"{db_kind:10} {scanners:>8} {kind:11} {n:>5} {p50:7.2f} {p95:7.2f} {p99:7.2f} "
               f"{r50:9.2f} {r95:9.2f} {rate:7.0f} {biggest:>9} {errors:>6}")
+    print()
+    print("CPU per request (ms; web workers, and the PostgreSQL server's processes), every "
+          "request of the rounds")
+    print(f"{'db':10} {'scanners':>8} {'step':11} {'web':>7} {'web/bare':>9} {'database':>9}")
+    bare_web = {(d, n): web for d, n, kind, web, _ in cpu_rows if kind == "bare"}
+    for db_kind, scanners, kind, web, database in cpu_rows:
+        print(f"{db_kind:10} {scanners:>8} {kind:11} {web:7.2f} "
+              f"{web / bare_web[db_kind, scanners]:9.2f} {database:9.2f}")
     for db_kind, app_mb, bare_mb in memory:
         print(f"{db_kind}: a worker's resident memory after the run: app {app_mb:.0f} MB, "
               f"bare {bare_mb:.0f} MB ({app_mb / bare_mb:.1f}x)")

@@ -46,7 +46,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--requests", type=int, default=500)
-    parser.add_argument("--profile", choices=["write", "read", "pick"],
+    parser.add_argument("--profile", choices=["bare", "write", "read", "pick"],
                         help="cProfile this step")
     parser.add_argument("--sort", default="cumulative", help="cProfile order, e.g. tottime")
     parser.add_argument("--top", type=int, default=45, help="how many functions to show")
