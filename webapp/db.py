@@ -7,13 +7,15 @@ the lock up front, within the busy timeout); reads keep a plain BEGIN. Python 3.
 sqlite3 module would otherwise issue its own BEGINs, so we take transaction control over
 through engine events, as the SQLAlchemy SQLite dialect documentation describes.
 
-PostgreSQL runs READ COMMITTED: every statement reads a fresh snapshot, in a transaction or
-not. So a web request's reads run outside any transaction (the driver in autocommit), and
-only write_transaction() sends BEGIN. That spares every request the BEGIN and ROLLBACK
-round trips of a read (two of the five a read-only scan made). Outside requests (the CLI, the
-migrations, the demo load) every transaction is a real one, as before. A request that
-writes outside write_transaction() is refused on both databases: nothing may rely on the
-request's read transaction to hold its writes.
+A web request's reads run outside any transaction, on both databases, and only
+write_transaction() sends BEGIN. PostgreSQL runs READ COMMITTED, where every statement
+reads a fresh snapshot, in a transaction or not; SQLite outside a transaction gives each
+statement its own snapshot too. So nothing a request reads changes meaning, and every
+request is spared a BEGIN and a COMMIT or ROLLBACK (on PostgreSQL two of the five round
+trips a read-only scan made). Outside requests (the CLI, the migrations, the demo load)
+every transaction is a real one, as before. A request that writes outside
+write_transaction() is refused on both databases: nothing may rely on a read transaction
+to hold its writes.
 """
 
 import contextvars
@@ -67,7 +69,10 @@ def _configure_sqlite(engine, busy_timeout_ms):
 
     @event.listens_for(engine, "begin")
     def on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+        if _writing.get():
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif not has_request_context():
+            conn.exec_driver_sql("BEGIN")
 
 
 def _configure_postgresql(engine):
@@ -112,11 +117,13 @@ def write_transaction():
         # at the driver rather than by committing the session, which would hand the
         # connection back to the pool and take it again (about 0.1 ms a scan).
         connection = session.connection()
+        dbapi_connection = connection.connection.dbapi_connection
         if connection.dialect.name == "sqlite":
-            # End the read transaction; BEGIN IMMEDIATE waits for the write lock up front.
-            connection.exec_driver_sql("COMMIT")
+            if dbapi_connection.in_transaction:  # a read transaction (outside a request)
+                connection.exec_driver_sql("COMMIT")
+            # BEGIN IMMEDIATE waits for the write lock up front.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-        elif connection.connection.dbapi_connection.info.transaction_status == _IDLE:
+        elif dbapi_connection.info.transaction_status == _IDLE:
             connection.exec_driver_sql("BEGIN")  # the reads before ran outside one
     token = _writing.set(True)
     try:
