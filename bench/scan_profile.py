@@ -3,14 +3,17 @@
 Times the same steps as bench/scan_bench.py (the bare route's ledger write, a move's
 destination scan, which writes, and its source-bin scan, which only reads) through Flask's
 test client, counts the SQL
-statements each runs, and with --profile shows the functions that cost most. A tool for
-working on the scan path; the figures to report come from scan_bench.py.
+statements each runs, and with --profile shows the functions that cost most, or with
+--layers the time spent in each library beside the bare route's. A tool for working on the
+scan path; the figures to report come from scan_bench.py.
 
     .venv/bin/python bench/scan_profile.py --db sqlite
     .venv/bin/python bench/scan_profile.py --db postgresql --profile pick --statements
+    .venv/bin/python bench/scan_profile.py --layers write
 """
 
 import argparse
+import collections
 import cProfile
 import os
 import pstats
@@ -52,6 +55,8 @@ def main():
     parser.add_argument("--top", type=int, default=45, help="how many functions to show")
     parser.add_argument("--dump", help="also write the profile to this file")
     parser.add_argument("--statements", action="store_true", help="print one step's SQL")
+    parser.add_argument("--layers", choices=["write", "read", "pick"],
+                        help="time in each library (cProfile's own time), this step and bare")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="binscan-profile-")
@@ -138,8 +143,38 @@ def main():
         stats.print_stats(args.top)
         if args.dump:
             stats.dump_stats(args.dump)
+    if args.layers:
+        print(f"{args.db}: microseconds per request in each library's own code, under cProfile "
+              "(which inflates every figure alike; read the difference)")
+        bare, step = (layers(steps[name], args.requests) for name in ("bare", args.layers))
+        for name, us in sorted(step.items(), key=lambda kv: -kv[1])[:args.top]:
+            print(f"  {name:28} {us:8.0f} {bare.get(name, 0.0):8.0f} (bare)")
+        print(f"  {'all':28} {sum(step.values()):8.0f} {sum(bare.values()):8.0f} (bare)")
     with app.app_context():
         db.engine.dispose()
+
+
+def layers(step, requests: int) -> dict[str, float]:
+    """Microseconds per request spent in each installed package's own functions, in
+    webapp, in the templates, and in C functions (the database drivers among them)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        step()
+    profiler.disable()
+    spent = collections.Counter()
+    for (path, _line, function), (_cc, _nc, own, _cum, _by) in pstats.Stats(profiler).stats.items():
+        if path == "~":
+            called = function.strip("<>").removeprefix("built-in ").removeprefix("method ")
+            name = "C: " + called.split(" of ")[0]
+        elif (found := re.search(r"site-packages/([^/]+)", path)) is not None:
+            name = found.group(1)
+        elif "/webapp/" in path or "/templates/" in path:
+            name = "webapp" if "/webapp/" in path else "templates"
+        else:
+            name = "python: " + Path(path).name
+        spent[name] += own * 1e6 / requests
+    return spent
 
 
 if __name__ == "__main__":
