@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.scan_bench import PG_ADMIN_URL, SCAN_HEADERS, prepare  # noqa: E402
 
-PG_PROFILE_DB = "binscan_profile"
+# One database per process: scan_instructions.py runs two of these at once.
+PG_PROFILE_DB = f"binscan_profile_{os.getpid()}"
 
 
 def database_url(kind: str, tmp: str) -> str:
@@ -57,6 +58,10 @@ def main():
     parser.add_argument("--statements", action="store_true", help="print one step's SQL")
     parser.add_argument("--layers", choices=["write", "read", "pick"],
                         help="time in each library (cProfile's own time), this step and bare")
+    parser.add_argument("--only", choices=["bare", "write", "read", "pick"],
+                        help="warm every step up, then run only this one --count times, quietly "
+                        "(for bench/scan_instructions.py)")
+    parser.add_argument("--count", type=int, default=0)
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="binscan-profile-")
@@ -122,6 +127,8 @@ def main():
         statements.clear()
         step()
         shown = list(statements)
+        if args.only:
+            continue
         times = []
         for _ in range(args.requests):
             t = time.perf_counter()
@@ -133,6 +140,8 @@ def main():
             for sql in shown:
                 print("   ", " ".join(sql.split())[:160])
 
+    for _ in range(args.count if args.only else 0):
+        steps[args.only]()
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
@@ -152,6 +161,15 @@ def main():
         print(f"  {'all':28} {sum(step.values()):8.0f} {sum(bare.values()):8.0f} (bare)")
     with app.app_context():
         db.engine.dispose()
+    if args.db == "postgresql":
+        drop_database()
+
+
+def drop_database():
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_PROFILE_DB} WITH (FORCE)"))
+    admin.dispose()
 
 
 def layers(step, requests: int) -> dict[str, float]:
