@@ -34,6 +34,11 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
+def reads(response) -> str:
+    """What the worker reads: the answer's text without its tags."""
+    return re.sub(r"<[^>]+>", "", text(response))
+
+
 @pytest.fixture
 def po(site):
     receipt = Receipt(number="PO1001", warehouse_id=site.warehouse.id, supplier="Acme")
@@ -78,8 +83,21 @@ def test_a_refusal_is_a_422_with_the_message_and_writes_nothing(signed_in_client
     scan = Scanner(signed_in_client, "/receive")
     response = scan("DOCK1")
     assert response.status_code == 422
-    assert "That is bin DOCK-1; scan a receipt, or choose one below." in text(response)
+    assert "That is bin DOCK-1; scan a receipt, or choose one below." in reads(response)
     assert 'data-status="error"' in text(response) and movements() == 0
+
+
+def test_a_message_keeps_each_code_on_one_line_and_shows_a_scan_as_plain_text(
+    signed_in_client, po
+):
+    def band(response) -> str:
+        return re.search(r'role="alert">(.*?)</p>', text(response)).group(1)
+
+    scan = Scanner(signed_in_client, "/receive")
+    assert band(scan("DOCK1")).startswith('That is bin <span class="code">DOCK-1</span>; scan')
+    assert band(scan("<b>A-1</b>")) == (
+        'Unknown barcode “&lt;b&gt;<span class="code">A-1</span>&lt;/b&gt;”.'
+    )
 
 
 def test_receiving_over_http_posts_to_the_ledger_with_user_and_device(signed_in_client, site, po):
@@ -87,7 +105,7 @@ def test_receiving_over_http_posts_to_the_ledger_with_user_and_device(signed_in_
     scan("PO1001")
     scan("5012345678900")
     response = scan("DOCK1")
-    assert "Received: 1 × 1042 into DOCK-1." in text(response)
+    assert "Received: 1 × 1042 into DOCK-1." in reads(response)
     m = db.session.scalar(sa.select(StockMovement))
     assert (m.user_id, m.device_id, m.reference) == (site.worker.id, "gun-7", "PO1001")
 
@@ -99,7 +117,7 @@ def test_a_double_submit_posts_once(signed_in_client, site, po):
     state, key = dict(scan.state), uuid.uuid4().hex
     scan("DOCK1", key=key)
     scan.state = state
-    assert "Already recorded: 1 × 1042 into DOCK-1." in text(scan("DOCK1", key=key))
+    assert "Already recorded: 1 × 1042 into DOCK-1." in reads(scan("DOCK1", key=key))
     assert movements() == 1 and stock.on_hand("1042", "DOCK-1") == 1
 
 
@@ -125,17 +143,17 @@ def test_moving_picking_and_counting_over_http(signed_in_client, site):
     move = Scanner(signed_in_client, "/move")
     move("A0101A")
     move("5012345678900")
-    assert "Moved: 1 × 1042 from A-01-01-A to A-01-02-A." in text(move("A0102A"))
+    assert "Moved: 1 × 1042 from A-01-01-A to A-01-02-A." in reads(move("A0102A"))
 
     pick_list = PickList(number="PL2001", warehouse_id=site.warehouse.id)
     pick_list.lines = [PickLine(item_id=site.widget.id, ordered_qty=2)]
     db.session.add(pick_list)
     db.session.commit()
     pick = Scanner(signed_in_client, "/pick")
-    assert "Go to A-01-01-A, scan the bin" in text(pick(action="take"))
+    assert "Go to A-01-01-A, scan the bin" in reads(pick(action="take"))
     pick("A0101A")
     pick("5012345678900")
-    assert "Picked: 2 × 1042 from A-01-01-A to SHIP-1." in text(pick("5012345678900"))
+    assert "Picked: 2 × 1042 from A-01-01-A to SHIP-1." in reads(pick("5012345678900"))
 
     count = Scanner(signed_in_client, "/count")
     assert count("A0101A").status_code == 422  # no count task for that bin

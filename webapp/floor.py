@@ -1,10 +1,12 @@
 """The floor: one screen per flow, each a short sequence of scans. Views are thin: the
 rules of each flow live in its own module (receiving, moving, picking, counting)."""
 
+import re
 import time
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from . import counting, lookup, moving, picking, receiving, steps
 
@@ -16,6 +18,17 @@ def _slow_scans_for_tests():
     # Test-only: the browser tests slow every floor POST so that the scan queue fills up.
     if request.method == "POST" and current_app.config.get("SLOW_SCANS_MS"):
         time.sleep(current_app.config["SLOW_SCANS_MS"] / 1000)
+
+
+_HYPHENATED_CODE = re.compile(r"\b[0-9A-Z]+(?:-[0-9A-Z]+)+\b")
+
+
+@bp.app_template_filter()
+def unbroken_codes(text: str) -> Markup:
+    """The text, escaped, with each hyphenated code (a bin, a date) kept on one line: a
+    worker reads "Go to A-01-02-B", never "A-01-" at a line's end and "02-B" below it."""
+    return Markup(_HYPHENATED_CODE.sub(r'<span class="code">\g<0></span>', str(escape(text))))
+
 
 FLOWS = {
     "receive": (receiving, "Receive"),
