@@ -60,7 +60,9 @@ class Step:
 
 
 def read_entry() -> Entry:
-    form = request.form
+    # A plain dict: a missing field is then a cheap miss, where Werkzeug's MultiDict.get
+    # raises and catches a BadRequestKeyError (about half the fields of a scan are absent).
+    form = request.form.to_dict()
     state = {k[2:]: v for k, v in form.items() if k.startswith("s_")}
     action = form.get("action", "")
     scan = form.get("choose") or form.get("scan", "")  # a list entry stands for its scan
