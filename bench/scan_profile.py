@@ -58,10 +58,9 @@ def main():
     parser.add_argument("--statements", action="store_true", help="print one step's SQL")
     parser.add_argument("--layers", choices=["write", "read", "pick"],
                         help="time in each library (cProfile's own time), this step and bare")
-    parser.add_argument("--only", choices=["bare", "write", "read", "pick"],
-                        help="warm every step up, then run only this one --count times, quietly "
-                        "(for bench/scan_instructions.py)")
-    parser.add_argument("--count", type=int, default=0)
+    parser.add_argument("--marked", type=int, metavar="N",
+                        help="warm every step up, then run each N times between two calls of "
+                        "getppid(), where bench/scan_instructions.py has valgrind cut its count")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="binscan-profile-")
@@ -127,7 +126,7 @@ def main():
         statements.clear()
         step()
         shown = list(statements)
-        if args.only:
+        if args.marked:
             continue
         times = []
         for _ in range(args.requests):
@@ -140,8 +139,12 @@ def main():
             for sql in shown:
                 print("   ", " ".join(sql.split())[:160])
 
-    for _ in range(args.count if args.only else 0):
-        steps[args.only]()
+    if args.marked:
+        for step in steps.values():
+            os.getppid()  # a mark: valgrind --dump-before=getppid starts a new count here
+            for _ in range(args.marked):
+                step()
+        os.getppid()
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
