@@ -1,11 +1,12 @@
 """Where a scan step's server time goes, in-process: no HTTP server, no network.
 
 Times the same steps as bench/scan_bench.py (the bare route's ledger write, a move's
-destination scan, which writes, and its source-bin scan, which only reads) through Flask's
-test client, counts the SQL
-statements each runs, and with --profile shows the functions that cost most, or with
---layers the time spent in each library beside the bare route's. A tool for working on the
-scan path; the figures to report come from scan_bench.py.
+destination scan, which writes, its source-bin scan and a pick line's item scan, which only
+read) through Flask's test client, counts the SQL statements each runs, and with --profile
+shows the functions that cost most, or with --layers the time spent in each library beside
+the bare route's. With --marked it is what bench/scan_instructions.py runs under valgrind.
+A tool for working on the scan path; the figures to report come from scan_bench.py and
+scan_instructions.py.
 
     .venv/bin/python bench/scan_profile.py --db sqlite
     .venv/bin/python bench/scan_profile.py --db postgresql --profile pick --statements
