@@ -30,9 +30,16 @@ def test_scanning_an_item_shows_every_bin_holding_it_in_walking_order(site):
 def test_scanning_a_lot_shows_where_it_is(site):
     receive(site, "B-01-01-A", 3, sku="2001", lot="L77")
     step = Worker(lookup, site.worker)("L77")
+    assert step.message == "Lot L77: 3 in 1 place."
     assert [(loc.code, lot.code, q) for loc, _, lot, q in step.data["places"]] == [
         ("B-01-01-A", "L77", 3)
     ]
+
+
+def test_an_item_on_hand_nowhere_says_so(site):
+    step = Worker(lookup, site.worker)("5012345678900")
+    assert step.message == "1042 Item 1042: none on hand."
+    assert step.data["places"] == []
 
 
 def test_an_unknown_code_is_shown_as_scanned(site):

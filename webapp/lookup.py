@@ -18,15 +18,23 @@ def advance(user: User, entry: Entry) -> Step:
         return view({}, said, data={"bin": scan.location, "contents": rows})
     if scan.kind == ScanKind.ITEM:
         rows = inventory.where_is(item=scan.item)
-        total = sum(qty for *_, qty in rows)
-        said = f"{scan.item.sku} {scan.item.description}: {total} in {len(rows)} places."
+        said = f"{scan.item.sku} {scan.item.description}: {_how_much(rows)}."
         return view({}, said, data={"item": scan.item, "places": rows})
     if scan.kind == ScanKind.LOT:
         rows = inventory.where_is(lots=scan.lots)
-        return view({}, f"Lot {scan.lot or scan.text}: {len(rows)} places.", data={"places": rows})
+        said = f"Lot {scan.lot or scan.text}: {_how_much(rows)}."
+        return view({}, said, data={"places": rows})
     if scan.kind in (ScanKind.UNKNOWN, ScanKind.INVALID):
         return view({}).refuse(scan.message)
     return view({}).refuse(f"That is {scan.describe()}; scan a bin, an item or a lot.")
+
+
+def _how_much(places: list) -> str:
+    """ "10 in 2 places", "3 in 1 place", or "none on hand" """
+    if not places:
+        return "none on hand"
+    total = sum(qty for *_, qty in places)
+    return f"{total} in {len(places)} place{'s' * (len(places) != 1)}"
 
 
 def after_post(s: dict) -> dict:
