@@ -5,9 +5,17 @@ import sqlalchemy as sa
 
 from tests.flowdriver import Worker
 from tests.helpers import receive
-from webapp import counting, stock
+from webapp import count_tasks, counting, stock
 from webapp.db import db
-from webapp.models import CountLine, CountStatus, CountTask, DocStatus, StockMovement
+from webapp.models import (
+    CountLine,
+    CountStatus,
+    CountTask,
+    DocStatus,
+    Receipt,
+    StockMovement,
+    utcnow,
+)
 
 
 @pytest.fixture
@@ -147,3 +155,17 @@ def test_the_cycle_count_command_raises_the_tasks_due(app, site, task):
         )
         == 1
     )
+
+
+def test_a_count_task_number_says_who_raised_it_and_never_repeats_another_document(site):
+    """A document is found by its number alone when scanned, so a new count task's number
+    steps past one that a receipt (or an earlier task for the bin that day) already has."""
+    day = f"{utcnow():%y%m%d}"
+    db.session.add(Receipt(number=f"CC{day}{site.b1.id:05d}", warehouse_id=site.warehouse.id))
+    db.session.commit()
+    receive(site, "B-01-01-A", 2)
+    (task,) = counting.schedule_cycle_counts(every_days=30)
+    db.session.commit()
+    assert task.number == f"CC{day}{site.b1.id:05d}N2"
+    assert count_tasks.new_number("CC", site.b1.id) == f"CC{day}{site.b1.id:05d}N3"
+    assert count_tasks.new_number("CS", site.b1.id) == f"CS{day}{site.b1.id:05d}"

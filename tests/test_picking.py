@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from tests.flowdriver import Worker
 from tests.helpers import receive
-from webapp import picking, stock
+from webapp import counting, picking, stock
 from webapp.db import db
 from webapp.models import CountTask, DocStatus, PickLine, PickList, StockMovement
 from webapp.stock import StockError
@@ -114,6 +114,9 @@ def test_a_short_pick_records_what_was_found_raises_a_count_and_ends_short(site)
     assert stock.on_hand("1042", "SHIP-1") == 1
     task = db.session.scalar(sa.select(CountTask).where(CountTask.source == "short_pick"))
     assert task.location_id == site.a1.id and task.status == DocStatus.OPEN
+    assert task.number.startswith("CS") and f"count {task.number} raised" in step.message
+    counted = Worker(counting, site.worker)(task.number)  # its number is its barcode
+    assert counted.ok and counted.prompt == "Go to A-01-01-A, scan the bin"
     pick_list = db.session.scalar(sa.select(PickList).where(PickList.number == "PL2009"))
     assert pick_list.status == DocStatus.CLOSED and pick_list.lines[0].short_qty == 4
     assert step.data["summary"][0] == {"item": site.widget, "ordered": 5, "picked": 1, "short": 4}

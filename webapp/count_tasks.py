@@ -7,10 +7,24 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .db import db, transactional
+from .masterdata_documents import number_taken
 from .models import CountTask, DocStatus, Item, Location, LocationKind, StockBalance, User, utcnow
 from .stock import StockError
 
 COUNTABLE = (LocationKind.PICK, LocationKind.STORAGE)
+
+
+def new_number(raised_by: str, location_id: int) -> str:
+    """A new count task's number, which is also its barcode (0-9 and A-Z): who raised it
+    ("CT" the office, "CS" a short pick, "CC" the cycle schedule), the day and the bin.
+    A scan finds a document by its number alone, so a number any document already has
+    (a second task for the bin that day, a receipt typed with such a number) gets N2, N3..."""
+    number = base = f"{raised_by}{utcnow():%y%m%d}{location_id:05d}"
+    n = 1
+    while number_taken(number):
+        n += 1
+        number = f"{base}N{n}"
+    return number
 
 
 def open_tasks() -> list[CountTask]:
@@ -70,7 +84,7 @@ def schedule_cycle_counts(every_days: int | None = None) -> list[CountTask]:
         if location_id in busy or (last and now - last < interval):
             continue
         task = CountTask(
-            number=f"CC{now:%y%m%d}{location_id:05d}", location_id=location_id, source="cycle"
+            number=new_number("CC", location_id), location_id=location_id, source="cycle"
         )
         db.session.add(task)
         created.append(task)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from . import audit
+from .count_tasks import new_number
 from .db import db, write_transaction
-from .masterdata_documents import DocKind, number_taken
+from .masterdata_documents import DocKind
 from .masterdata_forms import Invalid
-from .models import CountTask, DocStatus, Item, Location, StockBalance, User, utcnow
+from .models import CountTask, DocStatus, Item, Location, StockBalance, User
 
 COUNT_TASKS = DocKind("count_task", CountTask, type(None), "")
 
@@ -72,17 +73,15 @@ def create_count_tasks(user: User, by: str, value: str) -> CountsMade:
             )
         )
         made = CountsMade([], [])
-        stamp = f"{utcnow():%y%m%d%H%M}"
         for location in bins:
             if location.id in busy:
                 made.skipped.append(location.code)
                 continue
-            number, n = f"CT{stamp}{location.id}", 1
-            while number_taken(number):
-                n += 1
-                number = f"CT{stamp}{location.id}N{n}"
             task = CountTask(
-                number=number, location_id=location.id, source="manual", created_by_id=user.id
+                number=new_number("CT", location.id),
+                location_id=location.id,
+                source="manual",
+                created_by_id=user.id,
             )
             session.add(task)
             made.created.append(task)

@@ -11,8 +11,9 @@ names, so callers import everything from here.
 import sqlalchemy as sa
 
 from . import stock
+from .count_tasks import new_number
 from .db import db, transactional
-from .models import CountTask, DocStatus, Item, Location, PickLine, PickList, User, utcnow
+from .models import CountTask, DocStatus, Item, Location, PickLine, PickList, User
 from .pick_lists import (
     PICKABLE,
     Progress,
@@ -207,9 +208,11 @@ def _raise_count(user: User, location: Location) -> CountTask:
         )
     )
     if task is None:
-        number = f"CTS{location.id}T{int(utcnow().timestamp())}"
         task = CountTask(
-            number=number, location_id=location.id, source="short_pick", created_by_id=user.id
+            number=new_number("CS", location.id),
+            location_id=location.id,
+            source="short_pick",
+            created_by_id=user.id,
         )
         db.session.add(task)
     else:

@@ -105,7 +105,7 @@ def test_a_pick_list_is_picked_in_walking_order_with_refusals_and_a_short_pick(f
         gun.scan("]E0" + ean, f"1 of {qty}.")
         if n == short:
             said = re.compile(
-                rf"^Short pick: found 1 of {qty} in {code}; count CTS\w+ raised\. "
+                rf"^Short pick: found 1 of {qty} in {code}; count CS\w+ raised\. "
                 rf"No other bin holds {sku}: {qty - 1} recorded short\.$"
             )
             gun.tap("Short", said, "warn", shot="short")
