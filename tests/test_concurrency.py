@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import build_site
-from webapp import stock
+from webapp import picking, stock
 from webapp.db import db
-from webapp.models import StockBalance, StockMovement, User
+from webapp.models import CountTask, DocStatus, Location, StockBalance, StockMovement, User
 from webapp.stock import NotEnoughStock, StockError
 
 WORKERS = 8
@@ -258,3 +258,21 @@ def test_workers_receiving_one_new_lot_at_once_all_land_in_that_one_lot(pg_app):
         assert stock.on_hand("2001", "DOCK-1", lot=f"NEW{round_}") == 3 * WORKERS
         assert ledger_matches_balances()
     assert site.milk.sku == "2001"
+
+
+def test_short_picks_in_one_bin_at_once_raise_one_count_task_for_it(pg_app):
+    site = build_site()
+    bin_id = site.a1.id
+
+    def short(i, user):
+        location = db.session.get(Location, bin_id)
+        return picking.raise_short_pick_count(user, location).number
+
+    for _ in range(3):
+        results = at_once(pg_app, short)
+        db.session.rollback()
+        assert all(isinstance(r, str) for r in results), results
+        (task,) = db.session.scalars(sa.select(CountTask).where(CountTask.status == DocStatus.OPEN))
+        assert set(results) == {task.number} and task.location_id == bin_id
+        task.status = DocStatus.CLOSED  # counted: the next short pick in the bin raises a new one
+        db.session.commit()

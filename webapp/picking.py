@@ -188,7 +188,7 @@ def _short(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -
             reference=pick_list.number,
             reason=f"short pick: {task.qty} asked",
         )
-    count = _raise_count(user, task.location)
+    count = raise_short_pick_count(user, task.location)
     now = settle(pick_list)
     short = sum(left for line, left in now.unfillable if line.id == task.line.id)
     said = (
@@ -201,7 +201,15 @@ def _short(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -
 
 
 @transactional
-def _raise_count(user: User, location: Location) -> CountTask:
+def raise_short_pick_count(user: User, location: Location) -> CountTask:
+    """The bin's open count task, now marked as raised by a short pick, or a new one.
+    The bin's row is locked first, so that two short picks in one bin at once raise one
+    task: the second waits, then finds the first one's. (NO KEY UPDATE: movements into
+    and out of the bin, which only reference its row, go on meanwhile. SQLite's write
+    transactions already run one at a time.)"""
+    db.session.execute(
+        sa.select(Location.id).where(Location.id == location.id).with_for_update(key_share=True)
+    )
     task = db.session.scalar(
         sa.select(CountTask).where(
             CountTask.location_id == location.id, CountTask.status == DocStatus.OPEN
@@ -211,12 +219,10 @@ def _raise_count(user: User, location: Location) -> CountTask:
         task = CountTask(
             number=new_number("CS", location.id),
             location_id=location.id,
-            source="short_pick",
             created_by_id=user.id,
         )
         db.session.add(task)
-    else:
-        task.source = "short_pick"
+    task.source = "short_pick"
     return task
 
 
