@@ -66,16 +66,15 @@ def _superseded_migration(app):
     """0005 marks waiting variances that a newer count of the bin replaced; its CHECK
     accepts the new status, and going back restores both."""
     from tests.conftest import build_site
-    from webapp.models import CountLine, CountTask
+    from webapp.models import CountLine
 
     with app.app_context():
         upgrade(revision="0004")
         site = build_site()
         for number in ("CT1", "CT2"):
-            task = CountTask(number=number, location_id=site.a1.id)
-            task.lines = [CountLine(item_id=site.widget.id, system_qty=5, counted_qty=4,
-                                    status="pending")]
-            db.session.add(task)
+            task_id = _count_task_as_of_0005(number, site.a1.id, "manual")
+            db.session.add(CountLine(task_id=task_id, item_id=site.widget.id, system_qty=5,
+                                     counted_qty=4, status="pending"))
             db.session.commit()
         statuses = "SELECT status FROM count_line ORDER BY id"
         upgrade()
@@ -96,3 +95,52 @@ def test_the_superseded_status_migrates_both_ways_on_sqlite(tmp_path):
 
 def test_the_superseded_status_migrates_both_ways_on_postgresql(tmp_path):
     _on_postgresql(tmp_path, _superseded_migration)
+
+
+def _count_task_as_of_0005(number: str, location_id: int, source: str) -> int:
+    """A count task row as the schema before 0006 has it (the model has moved on)."""
+    return db.session.execute(
+        sa.text(
+            "INSERT INTO count_task (number, location_id, status, source, blind, created_at)"
+            " VALUES (:number, :location, 'open', :source, :blind, CURRENT_TIMESTAMP)"
+            " RETURNING id"
+        ),
+        {"number": number, "location": location_id, "source": source, "blind": True},
+    ).scalar_one()
+
+
+def _holds_picking_migration(app):
+    """0006 moves "this bin is held from picking" out of a task's source into its own
+    column: a short pick's task holds its bin, others do not; going back restores it."""
+    from tests.conftest import build_site
+
+    with app.app_context():
+        upgrade(revision="0005")
+        site = build_site()
+        _count_task_as_of_0005("CS1", site.a1.id, "short_pick")
+        _count_task_as_of_0005("CT1", site.a2.id, "manual")
+        db.session.commit()
+        upgrade()
+        rows = "SELECT number, source, holds_picking FROM count_task ORDER BY number"
+        assert db.session.execute(sa.text(rows)).all() == [
+            ("CS1", "short_pick", True),
+            ("CT1", "manual", False),
+        ]
+        db.session.commit()
+        downgrade(revision="0005")
+        rows = "SELECT number, source FROM count_task ORDER BY number"
+        assert db.session.execute(sa.text(rows)).all() == [
+            ("CS1", "short_pick"),
+            ("CT1", "manual"),
+        ]
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_picking_hold_migrates_both_ways_on_sqlite(tmp_path):
+    _holds_picking_migration(make_app(tmp_path, f"sqlite:///{tmp_path}/m.db"))
+
+
+def test_the_picking_hold_migrates_both_ways_on_postgresql(tmp_path):
+    _on_postgresql(tmp_path, _holds_picking_migration)

@@ -122,6 +122,27 @@ def test_a_short_pick_records_what_was_found_raises_a_count_and_ends_short(site)
     assert step.data["summary"][0] == {"item": site.widget, "ordered": 5, "picked": 1, "short": 4}
 
 
+def test_a_short_pick_in_a_bin_awaiting_a_recount_holds_the_bin_and_keeps_the_recount(site):
+    receive(site, "A-01-01-A", 2)
+    recount = CountTask(
+        number="RC000001", location_id=site.a1.id, source="recount", assigned_to_id=site.other.id
+    )
+    db.session.add(recount)
+    db.session.commit()
+    make_list(site, "PL2011", [(site.widget, 5)])
+    w = Worker(picking, site.worker)
+    w(action="take")
+    w("A0101A")
+    step = w(action="short", qty="1")
+    assert "count RC000001 raised" in step.message
+    assert "No other bin holds 1042: 4 recorded short." in step.message  # not back to A-01-01-A
+    tasks = db.session.scalars(sa.select(CountTask)).all()
+    assert [(t.number, t.source, t.assigned_to_id) for t in tasks] == [
+        ("RC000001", "recount", site.other.id)
+    ]
+    assert tasks[0].holds_picking
+
+
 def test_after_a_short_pick_the_rest_comes_from_another_bin(site):
     receive(site, "A-01-01-A", 2)
     receive(site, "B-01-01-A", 10)

@@ -324,7 +324,9 @@ class CountTask(db.Model):
     number: Mapped[str] = mapped_column(sa.String(30), unique=True)  # also its barcode
     location_id: Mapped[int] = mapped_column(sa.ForeignKey("location.id"), index=True)
     status: Mapped[DocStatus] = mapped_column(_enum(DocStatus), default=DocStatus.OPEN)
-    source: Mapped[str] = mapped_column(sa.String(20), default="manual")
+    source: Mapped[str] = mapped_column(sa.String(20), default="manual")  # who raised it
+    # A short pick found less than the system holds: no picking from the bin till counted.
+    holds_picking: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     blind: Mapped[bool] = mapped_column(default=True)
     assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))

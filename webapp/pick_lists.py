@@ -78,7 +78,7 @@ _PICKABLE_STOCK = (
         Location.warehouse_id == sa.bindparam("warehouse"),
         Location.id.not_in(
             sa.select(CountTask.location_id).where(
-                CountTask.source == "short_pick", CountTask.status == DocStatus.OPEN
+                CountTask.holds_picking, CountTask.status == DocStatus.OPEN
             )
         ),
     )

@@ -202,7 +202,8 @@ def _short(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -
 
 @transactional
 def raise_short_pick_count(user: User, location: Location) -> CountTask:
-    """The bin's open count task, now marked as raised by a short pick, or a new one.
+    """The bin's open count task (whoever raised it, a recount staying a recount), or a new
+    one, now holding the bin from picking until it is counted.
     The bin's row is locked first, so that two short picks in one bin at once raise one
     task: the second waits, then finds the first one's. (NO KEY UPDATE: movements into
     and out of the bin, which only reference its row, go on meanwhile. SQLite's write
@@ -211,18 +212,20 @@ def raise_short_pick_count(user: User, location: Location) -> CountTask:
         sa.select(Location.id).where(Location.id == location.id).with_for_update(key_share=True)
     )
     task = db.session.scalar(
-        sa.select(CountTask).where(
-            CountTask.location_id == location.id, CountTask.status == DocStatus.OPEN
-        )
+        sa.select(CountTask)
+        .where(CountTask.location_id == location.id, CountTask.status == DocStatus.OPEN)
+        .order_by(CountTask.id)
+        .limit(1)
     )
     if task is None:
         task = CountTask(
             number=new_number("CS", location.id),
             location_id=location.id,
+            source="short_pick",
             created_by_id=user.id,
         )
         db.session.add(task)
-    task.source = "short_pick"
+    task.holds_picking = True
     return task
 
 
