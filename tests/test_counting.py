@@ -122,6 +122,16 @@ def test_a_task_for_another_worker_is_refused(site, task):
     assert step.ok is False and "for another worker" in step.message
 
 
+def test_scanning_a_bin_with_a_recount_for_someone_else_takes_the_task_this_worker_may_do(site):
+    for number, assigned_to in (("RC000001", site.other.id), ("CT3001", None)):
+        db.session.add(CountTask(number=number, location_id=site.a1.id, assigned_to_id=assigned_to))
+        db.session.commit()
+    step = Worker(counting, site.worker)("A0101A")
+    assert step.ok and step.state["task"] == "CT3001"
+    step = Worker(counting, site.other)("A0101A")
+    assert step.ok and step.state["task"] == "RC000001"
+
+
 def test_cycle_counts_raise_tasks_for_bins_not_counted_lately(site, task):
     receive(site, "B-01-01-A", 2)
     created = counting.schedule_cycle_counts(every_days=30)

@@ -121,10 +121,20 @@ def _choose(user: User, entry: Entry, s: dict) -> Step:
             raise StockError(f"Count {task.number} is already done.")
         return view({"task": task.number}, f"Count {task.number}.", ok=True)
     if scan.kind == ScanKind.LOCATION:  # scanning the bin picks its task and confirms it
+        # A bin may have two open tasks (a recount for another worker beside another):
+        # take this worker's own, else one for anyone, else refuse naming the other's.
         task = db.session.scalar(
-            sa.select(CountTask).where(
-                CountTask.location_id == scan.location.id, CountTask.status == DocStatus.OPEN
+            sa.select(CountTask)
+            .where(CountTask.location_id == scan.location.id, CountTask.status == DocStatus.OPEN)
+            .order_by(
+                sa.case(
+                    (CountTask.assigned_to_id == user.id, 0),
+                    (CountTask.assigned_to_id.is_(None), 1),
+                    else_=2,
+                ),
+                CountTask.id,
             )
+            .limit(1)
         )
         if task is None:
             return view(s).refuse(f"Bin {scan.location.code} has no count task.")
