@@ -16,9 +16,11 @@ from webapp.models import (
     CountTask,
     DocStatus,
     MovementKind,
+    Receipt,
     Role,
     StockMovement,
     User,
+    utcnow,
 )
 from webapp.stock import Forbidden, StockError
 
@@ -167,6 +169,16 @@ def test_counting_a_bin_again_marks_its_waiting_variances_superseded(stocked):
     with pytest.raises(StockError, match=refusal):
         approvals.reject(site.boss, old.id, "no")
     assert len(adjustments()) == 1 and stock.on_hand("1042", "A-01-01-A") == 13
+
+
+def test_a_recount_number_steps_past_one_another_document_has(stocked):
+    site = stocked
+    taken = f"RC{utcnow():%y%m%d}{site.a1.id:05d}"
+    db.session.add(Receipt(number=taken, warehouse_id=site.warehouse.id))
+    db.session.commit()
+    first = count(site, "A-01-01-A", {("1042", ""): 11})
+    decision = approvals.reject(site.boss, line_of(first).id, "looks miscounted")
+    assert decision.recount == f"{taken}N2"
 
 
 def test_the_counting_worker_may_not_take_the_recount(stocked):

@@ -16,7 +16,8 @@ COUNTABLE = (LocationKind.PICK, LocationKind.STORAGE)
 
 def new_number(raised_by: str, location_id: int) -> str:
     """A new count task's number, which is also its barcode (0-9 and A-Z): who raised it
-    ("CT" the office, "CS" a short pick, "CC" the cycle schedule), the day and the bin.
+    ("CT" the office, "CS" a short pick, "CC" the cycle schedule, "RC" a supervisor's
+    recount), the day and the bin.
     A scan finds a document by its number alone, so a number any document already has
     (a second task for the bin that day, a receipt typed with such a number) gets N2, N3..."""
     number = base = f"{raised_by}{utcnow():%y%m%d}{location_id:05d}"

@@ -4,6 +4,7 @@ bin, given to another worker than the one who counted.
 
 import sqlalchemy as sa
 
+from .count_tasks import new_number
 from .db import db
 from .models import CountTask, DocStatus, Role, User
 from .stock import StockError
@@ -26,7 +27,7 @@ def open_recount(v: Variance, user: User, assign_to_id: int | None) -> CountTask
         if assignee is None or not assignee.active:
             raise StockError("Choose an active worker for the recount.")
     task = CountTask(
-        number=f"RC{v.line.id:06d}",
+        number=new_number("RC", v.bin.id),
         location_id=v.bin.id,
         source="recount",
         assigned_to_id=assign_to_id or _other_worker(v.task.counted_by_id),
