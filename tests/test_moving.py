@@ -74,16 +74,38 @@ def test_an_empty_source_bin_is_refused(site):
     assert step.ok is False and step.message == "Bin A-01-02-A is empty; scan another bin."
 
 
-def test_moving_more_than_the_bin_holds_is_refused_and_writes_nothing(site):
-    receive(site, qty=4, to="A-01-01-A")
+def test_moving_more_than_the_bin_holds_by_then_is_refused_and_writes_nothing(site):
+    receive(site, qty=6, to="A-01-01-A")
     w = Worker(moving, site.worker)
     w("A0101A")
     w("5012345678900")
-    w(action="qty", qty="6")
+    w(action="qty", qty="5")
+    # Meanwhile someone else takes 3 of the 6: the page's quantity is now too many.
+    stock.move(site.other, from_bin="A-01-01-A", to_bin="B-01-01-A", sku="1042", qty=3,
+               key=uuid.uuid4().hex)
     step = w("A0102A")
     assert step.ok is False
+    assert step.message == "Bin A-01-01-A holds 3 of 1042; you tried to take 5."
+    assert step.state["qty"] == "5" and count_movements() == 2
+
+
+def test_typing_more_than_the_bin_holds_is_refused_at_once(site):
+    receive(site, qty=4, to="A-01-01-A")
+    receive(site, sku="2001", lot="L1", qty=2, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("A0101A")
+    w("5012345678900")
+    step = w(action="qty", qty="6")
+    assert step.ok is False
     assert step.message == "Bin A-01-01-A holds 4 of 1042; you tried to take 6."
-    assert step.state["qty"] == "6" and count_movements() == 1
+    assert step.state["qty"] == "1" and step.prompt == "Scan the destination bin"
+    assert w(action="qty", qty="4").ok
+    w(action="cancel")
+    w("A0101A")
+    w("]C1010400638133393110L1")
+    assert w(action="qty", qty="3").message == (
+        "Bin A-01-01-A holds 2 of 2001 lot L1; you tried to take 3."
+    )
 
 
 def test_a_bin_with_two_lots_asks_which_lot(site):

@@ -48,10 +48,20 @@ def take(item: Item, location: Location, lot: Lot | None, qty: int) -> None:
     if taken.rowcount != 1:
         where = _balance_row(item.id, location.id, lot and lot.id)
         held = db.session.scalar(sa.select(balance.c.quantity).where(where)) or 0
-        lot_text = f" lot {lot.code}" if lot else ""
-        raise NotEnoughStock(
-            f"Bin {location.code} holds {held} of {item.sku}{lot_text}; you tried to take {qty}."
-        )
+        raise _not_enough(location.code, item.sku, lot and lot.code, held, qty)
+
+
+def check_can_take(sku: str, bin: str, lot: str | None, qty: int) -> None:
+    """Refuse, before any scan posts, a quantity larger than the bin holds now. (The ledger
+    checks again as it posts: stock may go meanwhile.)"""
+    held = on_hand(sku, bin, lot)
+    if qty > held:
+        raise _not_enough(bin, sku, lot, held, qty)
+
+
+def _not_enough(bin: str, sku: str, lot: str | None, held: int, qty: int) -> NotEnoughStock:
+    lot_text = f" lot {lot}" if lot else ""
+    return NotEnoughStock(f"Bin {bin} holds {held} of {sku}{lot_text}; you tried to take {qty}.")
 
 
 def put(item: Item, location: Location, lot: Lot | None, qty: int) -> None:

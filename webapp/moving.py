@@ -84,7 +84,10 @@ def advance(user: User, entry: Entry) -> Step:
         stock.find_location(s.get("from", ""))
         return view({"from": s["from"], "whole": "1"})
     if entry.action == "qty":
-        s["qty"] = str(stock.parse_quantity(entry.typed_qty))
+        qty = stock.parse_quantity(entry.typed_qty)
+        if s.get("from") and s.get("sku"):
+            stock.check_can_take(s["sku"], s["from"], s.get("lot"), qty)
+        s["qty"] = str(qty)
         return view(s, f"Quantity set to {s['qty']}.", ok=True)
     if not entry.scan.strip():
         return view(s)

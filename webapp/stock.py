@@ -16,7 +16,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from .balances import balance, on_hand, put, take, transfer
+from .balances import balance, check_can_take, on_hand, put, take, transfer
 from .db import db
 from .models import (
     Item,
@@ -53,7 +53,7 @@ from .stock_checks import (
 
 __all__ = [  # the ledger's public face, for the flows, the office and the tests
     "BIN_BY_BARCODE", "Forbidden", "NotEnoughStock", "Posted", "StockError", "adjust",
-    "describe", "find_item", "find_location", "move", "move_bin", "on_hand",
+    "check_can_take", "describe", "find_item", "find_location", "move", "move_bin", "on_hand",
     "parse_quantity", "pick", "posted_by_item", "receive", "replayed", "reverse",
     "undo_last",
 ]
