@@ -87,6 +87,24 @@ def test_a_refusal_is_a_422_with_the_message_and_writes_nothing(signed_in_client
     assert 'data-status="error"' in text(response) and movements() == 0
 
 
+@pytest.mark.parametrize(
+    "typed, said",
+    [
+        ("9" * 5000, "far too long for a quantity"),  # a 2D code read into the field
+        ("1.000", "“1.000” is not a quantity"),  # one unit, or a thousand?
+        ("0", "Quantity must be at least 1"),
+    ],
+)
+def test_a_bad_typed_quantity_is_refused_in_words(signed_in_client, site, typed, said):
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
+    scan = Scanner(signed_in_client, "/move")
+    scan("A0101A")
+    scan("5012345678900")
+    response = scan(action="qty", qty=typed)
+    assert response.status_code == 422 and said in reads(response)
+    assert scan.state["qty"] != typed and movements() == 1
+
+
 def test_a_message_keeps_each_code_on_one_line_and_shows_a_scan_as_plain_text(
     signed_in_client, po
 ):

@@ -86,6 +86,9 @@ def test_lot_tracked_receipt_creates_the_lot_with_its_expiry(site):
         (True, "Enter a quantity"),
         (100_000, "more than 99,999"),
         ("5012345678900", "more than 99,999"),
+        ("9" * 5000, "far too long for a quantity"),  # int() alone raises ValueError
+        ("1.000", "not a quantity"),  # a thousand, or one?
+        ("12.0", "not a quantity"),
     ],
 )
 def test_a_bad_quantity_is_refused_and_writes_nothing(site, qty, message):

@@ -35,6 +35,8 @@ class Forbidden(StockError):
     status = 403
 
 
+_scanned_in = "check the quantity (was a barcode scanned into it?)."
+
 
 def parse_quantity(value) -> int:
     """A whole number of units, 1 to MAX_QUANTITY, from an int or the text a worker typed."""
@@ -45,17 +47,17 @@ def parse_quantity(value) -> int:
         n = value
     else:
         text = str(value).strip()
-        if not re.fullmatch(r"[+-]?\d+(\.0*)?", text):
+        # Digits only: "1.000" is one unit to some workers and a thousand to others.
+        if not re.fullmatch(r"[+-]?\d+", text):
             shown = text[:20] or "nothing"
             raise StockError(f"“{shown}” is not a quantity: enter a whole number of units.")
-        n = int(text.split(".")[0])
+        if len(text) > 20:  # int() refuses 4,300 digits and more with a ValueError
+            raise StockError(f"“{text[:20]}…” is far too long for a quantity: {_scanned_in}")
+        n = int(text)
     if n <= 0:
         raise StockError(f"Quantity must be at least 1 (you entered {n}).")
     if n > most:
-        raise StockError(
-            f"{n:,} is more than {most:,} units at once: check the quantity "
-            "(was a barcode scanned into it?)."
-        )
+        raise StockError(f"{n:,} is more than {most:,} units at once: {_scanned_in}")
     return n
 
 
@@ -102,9 +104,7 @@ def active_pair(from_bin: str, to_bin: str) -> tuple[Location, Location]:
 
 # Both bins and the item of a move or a pick, in one query: every posting scan runs it.
 _PAIR_AND_ITEM = (
-    sa.select(Location, Item)
-    .join(Item, Item.sku == sa.bindparam("sku"))
-    .where(_TWO_BARCODES)
+    sa.select(Location, Item).join(Item, Item.sku == sa.bindparam("sku")).where(_TWO_BARCODES)
 )
 
 
@@ -192,4 +192,3 @@ def active_user(user: User) -> User:
     if user is None or not user.active:
         raise Forbidden("This user is not active; sign in again.")
     return user
-
