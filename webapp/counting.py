@@ -187,6 +187,8 @@ def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
     context = [("Count", s["task"])]
     if not s.get("bin"):
         task = db.session.scalar(sa.select(CountTask).where(CountTask.number == s["task"]))
+        if task is None:  # a stale or edited page: the caller starts over
+            raise StockError(f"There is no count task {s['task'][:40]}.")
         return Step(
             prompt=f"Go to {task.location.code}, scan the bin",
             state=s,

@@ -252,7 +252,10 @@ def view(s: dict, message: str = "", ok: bool | None = None, now: Progress | Non
             data={"waiting": waiting},
         )
     if now is None:
-        now = progress(_list(s["list"]))
+        pick_list = _list(s["list"])
+        if pick_list is None:  # a stale or edited page: the caller starts over
+            raise StockError(f"There is no pick list {s['list'][:40]}.")
+        now = progress(pick_list)
     pick_list = now.pick_list
     task = _current(now, s) if pick_list.status != DocStatus.CLOSED else None
     if task is None:

@@ -9,7 +9,7 @@ serve the next scan and a stale or replayed page is re-checked against the datab
 import uuid
 from dataclasses import dataclass, field, replace
 
-from flask import make_response, render_template, request
+from flask import current_app, make_response, render_template, request
 
 from . import stock
 from .db import db
@@ -62,7 +62,8 @@ class Step:
 def read_entry() -> Entry:
     # A plain dict: a missing field is then a cheap miss, where Werkzeug's MultiDict.get
     # raises and catches a BadRequestKeyError (about half the fields of a scan are absent).
-    form = request.form.to_dict()
+    # No NUL characters: PostgreSQL refuses them in text, and no page of ours sends one.
+    form = {k: v.replace("\x00", "") for k, v in request.form.items()}
     state = {k[2:]: v for k, v in form.items() if k.startswith("s_")}
     action = form.get("action", "")
     scan = form.get("choose") or form.get("scan", "")  # a list entry stands for its scan
@@ -87,9 +88,24 @@ def wrong_kind(scan: Scan, wanted: str) -> str:
     return f"That is {scan.describe()}; {wanted}."
 
 
+OUT_OF_DATE = "This screen was out of date and has started again. Scan again."
+
+
 def run(flow, user, entry: Entry) -> Step:
     """Advance a flow module (its `advance` and `view`). Undo is the same everywhere; a
     refusal keeps the worker on the step they were on, with the reason in red."""
+    try:
+        return _run(flow, user, entry)
+    except (KeyError, ValueError):
+        # The page's hidden state is not what this version writes (a page left open
+        # across an upgrade, or edited): start the screen again rather than fail. Logged
+        # whole, since a bug would look the same.
+        db.session.rollback()
+        current_app.logger.exception("%s: unreadable state %r", flow.__name__, entry.state)
+        return flow.view({}).refuse(OUT_OF_DATE)
+
+
+def _run(flow, user, entry: Entry) -> Step:
     try:
         if entry.action == "undo":
             posted = stock.undo_last(user, key=entry.key, device=entry.device)
@@ -126,7 +142,8 @@ def _already_recorded(flow, user, entry: Entry) -> Step | None:
         return _unchanged(flow, entry.state).refuse(error.message)
     if posted is None:
         return None
-    return flow.view(flow.after_post(entry.state)).success(posted_message("Recorded", posted))
+    after = _unchanged(flow, flow.after_post(entry.state))
+    return after.success(posted_message("Recorded", posted))
 
 
 def start_state(args) -> dict[str, str]:
