@@ -1,0 +1,175 @@
+"""Any input on any floor screen, over HTTP, on both databases: never a server error, and
+the ledger stays whole.
+
+Hypothesis plays a careless worker: codes of the site's bins, items, lots and documents,
+mangled codes, junk, odd quantities and dates, every button, double presses (a key sent
+again), pages gone stale (the hidden state of another screen, or edited). After every
+request: the answer is the step (200) or a refusal in words (422), never a 500; every
+balance equals the ledger's in minus out and none is negative. Whole errands done right
+(a move, a receipt, a pick, a count) are mixed in, so that postings happen between the
+mistakes. FUZZ_EXAMPLES=1000 runs a longer hunt than the suite's 60 examples.
+"""
+
+import os
+import uuid
+from collections import Counter
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import build_site, sign_in
+from tests.test_floor_http import HIDDEN, SCAN_QUEUE
+from tests.test_ledger_properties import reset_data
+from webapp import stock
+from webapp.db import db
+from webapp.models import (
+    CountTask,
+    PickLine,
+    PickList,
+    Receipt,
+    ReceiptLine,
+    StockBalance,
+    StockMovement,
+)
+
+SCREENS = ["/receive", "/move", "/pick", "/count", "/lookup"]
+# What the screens ask for, drawn often enough that flows get to their postings...
+CODES = st.sampled_from([
+    "DOCK1", "SHIP1", "A0101A", "A0102A", "B0101A",  # bins
+    "05012345678900", "15012345678907", "04006381333931", "3001",  # items, a case
+    "L1", "SN1", "PO1001", "PL7", "CT3001",  # lots, documents
+])
+# ...and what a careless worker or a misconfigured scanner sends besides.
+ODD = st.sampled_from([
+    "Z9999Z", "a0102a", "A-01-01-A", "1042", "WENDY", "]E05012345678900", "\x1d", "   ",
+    "]C101040063813339311727033110L1", "0104006381333931\x1d10L1", "5012345678901", "]C1",
+])
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=24)
+SCANS = st.one_of(CODES, CODES, CODES, CODES, ODD, TEXT)
+QUANTITIES = st.one_of(
+    st.just(""), st.just(""), st.just(""),
+    st.sampled_from(["0", "1", "2", "5", "12", "-1", "2.5", "1.000", "99999", "100000",
+                     "9" * 40, "１２", "ten"]),
+    TEXT,
+)
+ACTIONS = st.one_of(
+    st.just(""), st.just(""), st.just(""),
+    st.sampled_from(["qty", "confirm", "done", "cancel", "whole", "undo", "empty", "expiry",
+                     "noexpiry", "short", "take", "blind", "none", "close", "to", "bogus"]),
+)
+STATE_KEYS = ["receipt", "sku", "qty", "lot", "expiry", "from", "to", "list", "bin", "task",
+              "counts", "whole", "all", "stage", "line"]
+
+
+def stocked_site():
+    site = build_site()
+    for sku, lot, qty, where in [("1042", None, 20, "A-01-01-A"), ("1042", None, 4, "DOCK-1"),
+                                 ("2001", "L1", 6, "A-01-02-A"), ("3001", "SN1", 1, "B-01-01-A")]:
+        stock.receive(site.worker, to_bin=where, sku=sku, qty=qty, lot=lot,
+                      expiry=site.expiry if lot else None, key=uuid.uuid4().hex)
+    with db.session.begin():
+        receipt = Receipt(number="PO1001", warehouse_id=site.warehouse.id, supplier="Acme")
+        receipt.lines = [ReceiptLine(item_id=site.widget.id, expected_qty=24),
+                         ReceiptLine(item_id=site.milk.id, expected_qty=6)]
+        pick_list = PickList(number="PL7", warehouse_id=site.warehouse.id)
+        pick_list.lines = [PickLine(item_id=site.widget.id, ordered_qty=3),
+                           PickLine(item_id=site.milk.id, ordered_qty=2)]
+        db.session.add_all([receipt, pick_list,
+                            CountTask(number="CT3001", location_id=site.a1.id)])
+    return site
+
+
+def ledger_is_whole():
+    ledger: Counter = Counter()
+    for m in db.session.execute(sa.select(StockMovement.__table__)):
+        if m.to_location_id:
+            ledger[(m.item_id, m.to_location_id, m.lot_id)] += m.quantity
+        if m.from_location_id:
+            ledger[(m.item_id, m.from_location_id, m.lot_id)] -= m.quantity
+    held = {(b.item_id, b.location_id, b.lot_id): b.quantity
+            for b in db.session.execute(sa.select(StockBalance.__table__))}
+    assert all(q >= 0 for q in held.values()), held
+    assert {k: q for k, q in held.items() if q} == {k: q for k, q in ledger.items() if q}
+
+
+REQUEST = st.fixed_dictionaries(
+    {
+        "screen": st.sampled_from(SCREENS + [None] * 15),  # None: stay on this screen
+        "scan": SCANS,
+        "action": ACTIONS,
+        "qty": QUANTITIES,
+        "date": st.one_of(st.sampled_from(["", "2027-03-31", "2020-01-01", "31/03/2027"]), TEXT),
+        "choose": st.one_of(st.just(""), st.just(""), st.just(""), SCANS),
+        "resend": st.sampled_from([False] * 5 + [True]),  # a double press, a retry
+        "edit": st.sampled_from([None] * 10) | st.tuples(st.sampled_from(STATE_KEYS), TEXT),
+    }
+)
+# Whole errands done right, from a fresh screen, so that random requests land between
+# postings (and undo them, resend them, count what they moved...): (screen, scans).
+ERRANDS = st.sampled_from([
+    ("/move", ["A0101A", "05012345678900", "A0102A"]),
+    ("/move", ["A0102A", "04006381333931", "L1", "B0101A"]),
+    ("/move", ["DOCK1", "05012345678900", "B0101A"]),
+    ("/move", ["B0101A", "action:whole", "A0102A"]),
+    ("/receive", ["PO1001", "15012345678907", "DOCK1"]),
+    ("/receive", ["PO1001", "04006381333931", "L9", "action:noexpiry", "A0101A"]),
+    ("/receive", ["action:blind", "05012345678900", "qty:7", "A0102A"]),
+    ("/receive", ["PO1001", "action:close"]),
+    ("/pick", ["action:take", "A0101A", "05012345678900", "05012345678900", "05012345678900"]),
+    ("/pick", ["PL7", "A0102A", "04006381333931", "qty:1", "action:short"]),
+    ("/count", ["CT3001", "A0101A", "05012345678900", "qty:19", "action:done"]),
+    ("/count", ["A0101A", "action:empty"]),
+])
+
+
+def errand_requests(errand) -> list[dict]:
+    screen, scans = errand
+    requests = []
+    for scan in scans:
+        request = dict(screen=screen, scan=scan, action="", qty="", date="", choose="",
+                       resend=False, edit=None)
+        kind, _, value = scan.rpartition(":")
+        if kind == "action":
+            request.update(scan="", action=value)
+        elif kind == "qty":
+            request.update(scan="", action="qty", qty=value)
+        requests.append(request)
+    requests[0]["fresh"] = True  # the worker opens the screen anew
+    return requests
+
+
+def test_no_input_on_any_floor_screen_is_a_server_error_or_breaks_the_ledger(app):
+    examples = int(os.environ.get("FUZZ_EXAMPLES", "60"))
+
+    @settings(max_examples=examples, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.one_of(REQUEST.map(lambda r: [r]), ERRANDS.map(errand_requests)),
+                    min_size=3, max_size=20))
+    def careless_worker(batches):
+        reset_data()
+        stocked_site()
+        client = app.test_client()
+        sign_in(client, "wendy")
+        screen, state, key = "/move", {}, uuid.uuid4().hex
+        for r in [request for batch in batches for request in batch]:
+            if r.get("fresh"):
+                state = {}
+            if r["screen"]:
+                screen = r["screen"]  # the state stays: a page from another screen
+            if r["edit"]:
+                state[r["edit"][0]] = r["edit"][1]
+            if not r["resend"]:
+                key = uuid.uuid4().hex
+            data = {f"s_{k}": v for k, v in state.items()}
+            data.update(scan=r["scan"], action=r["action"], qty=r["qty"], date=r["date"],
+                        choose=r["choose"], key=key, device="fuzz")
+            response = client.post(screen, data=data, headers=SCAN_QUEUE)
+            body = response.get_data(as_text=True)
+            assert response.status_code in (200, 422), (screen, data, body[:500])
+            assert body.lstrip().startswith('<div id="step"'), (screen, data, body[:300])
+            state = dict(HIDDEN.findall(body))
+            db.session.rollback()  # read what the requests wrote, not an old snapshot
+            ledger_is_whole()
+
+    careless_worker()
