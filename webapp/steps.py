@@ -62,8 +62,7 @@ class Step:
 def read_entry() -> Entry:
     # A plain dict: a missing field is then a cheap miss, where Werkzeug's MultiDict.get
     # raises and catches a BadRequestKeyError (about half the fields of a scan are absent).
-    # No NUL characters: PostgreSQL refuses them in text, and no page of ours sends one.
-    form = {k: v.replace("\x00", "") for k, v in request.form.items()}
+    form = request.form.to_dict()
     state = {k[2:]: v for k, v in form.items() if k.startswith("s_")}
     action = form.get("action", "")
     scan = form.get("choose") or form.get("scan", "")  # a list entry stands for its scan
