@@ -364,6 +364,14 @@ def test_a_file_that_is_not_utf8_is_refused_by_the_preview(office):
     assert response.status_code == 422 and "not UTF-8" in text(response)
 
 
+def test_a_utf16_file_without_its_byte_order_mark_is_refused_by_the_preview(office):
+    # It reads as UTF-8 with a NUL in every other place, which PostgreSQL refuses in text.
+    csv = "sku,description\n5001,Bolt\n".encode("utf-16-le")
+    data = {"file": (io.BytesIO(csv), "x.csv")}
+    response = office.post("/admin/import/items", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and "NUL characters (UTF-16?)" in text(response)
+
+
 def test_items_are_exported_in_the_import_format(office):
     exported = text(office.get("/admin/export/items.csv"))
     assert exported.startswith("sku,description,uom,")

@@ -61,6 +61,8 @@ def read_sheet(fileobj) -> Sheet:
         except UnicodeDecodeError:
             raise BadValue("the file is not UTF-8 text; save it as “CSV UTF-8”") from None
     data = data.removeprefix("\ufeff")
+    if "\x00" in data:  # UTF-16 without its mark reads as UTF-8 with a NUL in every other place
+        raise BadValue("the file holds NUL characters (UTF-16?); save it as “CSV UTF-8”")
     header = data.split("\n", 1)[0]
     # Spreadsheets in comma-decimal locales save with `;`; the header tells us which.
     delimiter = ";" if ";" in header and "," not in header else ","
