@@ -134,6 +134,13 @@ def test_a_range_that_is_not_a_range_is_refused(site):
     assert "bay" in refused.value.errors
 
 
+def test_a_range_without_a_kind_is_refused(admin, site):
+    with pytest.raises(Invalid) as refused:  # the form always sends one; a crafted post not
+        masterdata.create_range(admin, {"aisle": "C", "bay": "01", "level": "1"})
+    assert refused.value.errors["kind"] == "a value is required"
+    assert count(Location) == 6
+
+
 def test_a_user_is_created_with_role_badge_and_a_hashed_pin(admin):
     user = masterdata.create_user(
         admin,

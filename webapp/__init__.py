@@ -4,34 +4,17 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, Request, request
+from flask import Flask, request
 from flask_compress import Compress
 from flask_migrate import Migrate
-from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db as database
+from . import request_input
 
 ROOT = Path(__file__).resolve().parent.parent
 migrate = Migrate()
 compress = Compress()
-
-
-class _FieldsWithoutNul(ImmutableMultiDict):
-    """Form fields and query arguments without NUL characters: PostgreSQL refuses them in
-    text (a 500 on any form, sign-in included), and no page of ours sends one."""
-
-    def __init__(self, mapping=None):
-        if mapping is not None:
-            mapping = [
-                (k, v.replace("\x00", "") if isinstance(v, str) else v)  # files are not text
-                for k, v in iter_multi_items(mapping)
-            ]
-        super().__init__(mapping)
-
-
-class _Request(Request):
-    parameter_storage_class = _FieldsWithoutNul
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -43,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=(config or {}).get("INSTANCE_PATH")
         or os.environ.get("BINSCAN_INSTANCE", str(ROOT / "instance")),
     )
-    app.request_class = _Request
+    request_input.init_app(app)
     app.config.from_pyfile(str(ROOT / "config" / "settings.py"))
     app.config.from_prefixed_env("BINSCAN")
     for name in ("DATABASE_URL", "SECRET_KEY"):

@@ -17,6 +17,7 @@ from .auth import role_required
 from .db import db
 from .masterdata import Invalid
 from .models import InventoryType, Item, Location, LocationKind, Role, Tracking, User
+from .request_input import whole_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -170,7 +171,7 @@ def audit_log():
     entries, next_id = (
         ([], None)
         if username and who is None
-        else audit.page(entity, who.id if who else None, int(before) if before.isdigit() else None)
+        else audit.page(entity, who.id if who else None, whole_number(before))
     )
     return render_template(
         "admin/audit.html",

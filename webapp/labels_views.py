@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from . import labels
 from .auth import role_required
 from .models import Role
+from .request_input import whole_number
 
 bp = Blueprint("labels", __name__, url_prefix="/admin/labels")
 
@@ -19,7 +20,7 @@ def _supervisors_and_admins_only():
 def _size_and_dpi():
     size = labels.SIZES.get(request.args.get("size", "2x1"))
     dpi = request.args.get("dpi", "203")
-    if size is None or not dpi.isdigit() or int(dpi) not in labels.DPIS:
+    if size is None or whole_number(dpi) not in labels.DPIS:
         abort(400, "Unknown label size or printer resolution.")
     return size, int(dpi)
 
@@ -82,8 +83,7 @@ def _label(kind: str, id: int):
 def one(kind, id):
     """A print sheet of one label, `copies` times."""
     label = _label(kind, id)
-    copies = request.args.get("copies", "1")
-    copies = min(int(copies), 500) if copies.isdigit() and int(copies) > 0 else 1
+    copies = min(whole_number(request.args.get("copies")) or 1, 500)
     return _sheet([label] * copies, f"{labels.KINDS[kind]} {label.big}")
 
 

@@ -142,7 +142,8 @@ def plan_range(values: dict) -> RangePlan:
     parts = {
         name: _expand(values.get(name, ""), name, errors) for name in ("bay", "level", "position")
     }
-    common = _parse(values, {k: csvio.LOCATION_PARSERS[k] for k in ("kind", "zone")}, errors)
+    fields = {k: values.get(k, "") for k in ("kind", "zone")}  # a missing kind is refused too
+    common = _parse(fields, {k: csvio.LOCATION_PARSERS[k] for k in fields}, errors)
     count = len(parts["bay"]) * len(parts["level"]) * len(parts["position"])
     if count > MAX_RANGE:
         errors["form"] = f"That is {count} bins; make at most {MAX_RANGE} at a time."

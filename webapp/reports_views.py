@@ -12,6 +12,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from . import inventory, reports
 from .auth import role_required
 from .models import MovementKind, Role, utcnow
+from .request_input import whole_number
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -25,13 +26,12 @@ def _page_or_part(template: str, part: str, target: str, **context):
 
 
 def _whole(name: str, default: int, most: int = 3650) -> int:
-    text = request.args.get(name, "").strip()
-    return min(int(text), most) if text.isdigit() and int(text) > 0 else default
+    n = whole_number(request.args.get(name))
+    return min(n, most) if n else default
 
 
 def _id(name: str) -> int | None:
-    text = request.args.get(name, "").strip()
-    return int(text) if text.isdigit() else None
+    return whole_number(request.args.get(name))
 
 
 @bp.get("/")

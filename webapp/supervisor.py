@@ -12,6 +12,7 @@ from . import approvals
 from .auth import role_required
 from .db import db
 from .models import Role
+from .request_input import whole_number
 from .stock import StockError
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
@@ -42,7 +43,7 @@ def reject(line_id: int):
 @role_required(Role.SUPERVISOR)
 def bulk_approve():
     """Approve the selected variances, each on its own."""
-    ids = [int(v) for v in request.form.getlist("line") if v.isdigit()]
+    ids = [n for v in request.form.getlist("line") if (n := whole_number(v)) is not None]
     if not ids:
         return _queue(error="Select the variances to approve first.", status=422)
     return _decide(lambda: approvals.bulk_approve(current_user, ids, _reason()))
