@@ -14,9 +14,18 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import build_site
-from webapp import picking, stock
+from webapp import picking, receipts, stock
 from webapp.db import db
-from webapp.models import CountTask, DocStatus, Location, StockBalance, StockMovement, User
+from webapp.models import (
+    CountTask,
+    DocStatus,
+    Location,
+    Receipt,
+    ReceiptLine,
+    StockBalance,
+    StockMovement,
+    User,
+)
 from webapp.stock import NotEnoughStock, StockError
 
 WORKERS = 8
@@ -276,3 +285,24 @@ def test_short_picks_in_one_bin_at_once_raise_one_count_task_for_it(pg_app):
         assert set(results) == {task.number} and task.location_id == bin_id
         task.status = DocStatus.CLOSED  # counted: the next short pick in the bin raises a new one
         db.session.commit()
+
+
+def test_workers_receiving_one_receipt_at_once_never_pass_an_over_receipt_block(pg_app):
+    site = build_site()
+    receipt = Receipt(number="PO77", warehouse_id=site.warehouse.id, supplier="Acme")
+    receipt.lines = [ReceiptLine(item_id=site.widget.id, expected_qty=10)]
+    db.session.add(receipt)
+    db.session.commit()
+    pg_app.config["OVER_RECEIPT"] = "block"
+
+    def send(i, user):
+        return receipts.receive_on_receipt(
+            user, "PO77", to_bin="DOCK-1", sku="1042", qty=3, key=key()
+        )
+
+    results = at_once(pg_app, send)
+    db.session.rollback()
+    posted = [r for r in results if isinstance(r, stock.Posted)]
+    refused = [r for r in results if isinstance(r, receipts.OverReceipt)]
+    assert len(posted) == 3 and len(refused) == WORKERS - 3, results  # 9 of 10, then no more
+    assert stock.on_hand("1042", "DOCK-1") == 9 and ledger_matches_balances()

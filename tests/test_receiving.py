@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import flowdriver
-from webapp import receiving, stock
+from webapp import receipts, receiving, stock
 from webapp.db import db
 from webapp.models import DocStatus, Lot, Receipt, ReceiptLine, StockMovement
 
@@ -96,6 +96,44 @@ def test_over_receipt_is_refused_when_the_policy_blocks_it(app, site, po):
     w(action="qty", qty="25")
     step = w("DOCK1")
     assert step.ok is False and "not allowed" in step.message and movements() == []
+
+
+def test_a_confirm_from_a_page_shown_before_the_policy_became_block_is_refused(app, site, po):
+    w = Worker(site.worker)
+    w("PO1001")
+    w("5012345678900")
+    w(action="qty", qty="30")
+    assert "Receive anyway?" in w("DOCK1").message  # warn
+    app.config["OVER_RECEIPT"] = "block"
+    step = w(action="confirm")
+    assert step.ok is False and "not allowed" in step.message and movements() == []
+
+
+@pytest.mark.parametrize("how", ["scan", "confirm"])
+def test_a_receipt_closed_while_an_item_was_in_hand_takes_nothing_more(site, po, how):
+    w = Worker(site.worker)
+    w("PO1001")
+    w("5012345678900")
+    if how == "confirm":
+        w(action="qty", qty="30")
+        w("DOCK1")  # "Receive anyway?"
+    receipts.close_receipt(site.boss, "PO1001")  # the office, meanwhile
+    step = w("DOCK1") if how == "scan" else w(action="confirm")
+    assert step.ok is False and step.message == "Receipt PO1001 is closed; choose an open receipt."
+    assert movements() == []
+
+
+def test_a_resend_of_the_scan_that_filled_the_receipt_is_recorded_not_questioned(site, po):
+    w = Worker(site.worker)
+    w("PO1001")
+    w("5012345678900")
+    w(action="qty", qty="24")  # all the receipt expects
+    before, key = dict(w.state), uuid.uuid4().hex
+    assert w("DOCK1", key=key).message == "Received: 24 × 1042 into DOCK-1."
+    w.state = before  # the answer was lost; the handheld sends the scan again
+    step = w("DOCK1", key=key)
+    assert step.ok is True and step.message.startswith("Already recorded: 24 × 1042")
+    assert len(movements()) == 1
 
 
 @pytest.mark.parametrize("typed", ["0", "-4", "abc", "2.5", "1000000"])

@@ -5,78 +5,21 @@ scan where it goes. What has been received is read from the ledger, never kept t
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 
-from . import stock
-from .db import db, transactional
+from . import receipts, stock
+from .db import db
 from .models import (
-    DocStatus,
     Item,
     Lot,
-    MovementKind,
     Receipt,
-    ReceiptLine,
     Tracking,
     User,
-    utcnow,
 )
 from .scan import ScanKind
 from .steps import Entry, Step, posted_message, wrong_kind
 from .stock import StockError
 
 ITEM_FIELDS = ("sku", "lot", "expiry", "qty", "to")
-
-
-def open_receipts() -> list[Receipt]:
-    return list(
-        db.session.scalars(
-            sa.select(Receipt)
-            .where(Receipt.status.in_([DocStatus.OPEN, DocStatus.IN_PROGRESS]))
-            .order_by(Receipt.expected_on, Receipt.number)
-        )
-    )
-
-
-def received_by_item(number: str) -> dict[int, int]:
-    return stock.posted_by_item(number, MovementKind.RECEIVE)
-
-
-def progress(receipt: Receipt) -> list[dict]:
-    """Each line with expected and received so far; unexpected items at the end."""
-    received = received_by_item(receipt.number)
-    rows = [
-        {
-            "item": line.item,
-            "expected": line.expected_qty,
-            "received": received.pop(line.item_id, 0),
-        }
-        for line in receipt.lines
-    ]
-    for item_id, qty in received.items():
-        rows.append({"item": db.session.get(Item, item_id), "expected": 0, "received": qty})
-    return rows
-
-
-@transactional
-def close_receipt(user: User, number: str) -> Receipt:
-    """Record what arrived beside what was expected, line by line, and close the receipt."""
-    receipt = _open_receipt(number)
-    received = received_by_item(receipt.number)
-    for line in receipt.lines:
-        line.received_qty = received.pop(line.item_id, 0)
-    for item_id, qty in received.items():  # arrived without being expected
-        receipt.lines.append(ReceiptLine(item_id=item_id, expected_qty=0, received_qty=qty))
-    receipt.status, receipt.closed_at, receipt.closed_by_id = DocStatus.CLOSED, utcnow(), user.id
-    return receipt
-
-
-def _open_receipt(number: str) -> Receipt:
-    receipt = db.session.scalar(sa.select(Receipt).where(Receipt.number == number))
-    if receipt is None:
-        raise StockError(f"There is no receipt {number}.")
-    if receipt.status in (DocStatus.CLOSED, DocStatus.CANCELLED):
-        raise StockError(f"Receipt {number} is closed; choose an open receipt.")
-    return receipt
 
 
 # --- the flow --------------------------------------------------------------------------
@@ -90,7 +33,7 @@ def advance(user: User, entry: Entry) -> Step:
     if entry.action == "cancel":
         return view(after_post(s), "Cancelled; nothing was received.", ok=True)
     if entry.action == "close":
-        receipt = close_receipt(user, s.get("receipt", ""))
+        receipt = receipts.close_receipt(user, s.get("receipt", ""))
         return closed_view(receipt)
     if entry.action == "qty":
         s["qty"] = str(stock.parse_quantity(entry.typed_qty))
@@ -114,7 +57,7 @@ def _scanned(user: User, entry: Entry, s: dict) -> Step:
     if stage == "document" or (stage == "item" and scan.kind == ScanKind.DOCUMENT):
         if scan.kind != ScanKind.DOCUMENT or not isinstance(scan.document, Receipt):
             return view(s).refuse(wrong_kind(scan, "scan a receipt, or choose one below"))
-        receipt = _open_receipt(scan.document.number)
+        receipt = receipts.open_receipt(scan.document.number)
         return view({"receipt": receipt.number}, f"Receiving {receipt.number}.", ok=True)
     if stage == "item":
         return _item_scanned(s, scan)
@@ -149,7 +92,7 @@ def _item_scanned(s: dict, scan) -> Step:
     if scan.expiry:
         s["expiry"] = scan.expiry.isoformat()
     message = f"{scan.item.sku} {scan.item.description}: {s['qty']}."
-    receipt = _open_receipt(s["receipt"]) if s.get("receipt") else None
+    receipt = receipts.open_receipt(s["receipt"]) if s.get("receipt") else None
     if receipt and all(line.item_id != scan.item.id for line in receipt.lines):
         return view(s, item=scan.item, receipt=receipt).warn(
             f"{scan.item.sku} is not on {receipt.number}: it will be recorded as unexpected."
@@ -158,46 +101,28 @@ def _item_scanned(s: dict, scan) -> Step:
 
 
 def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
-    qty = int(s["qty"])
-    if s.get("receipt") and entry.action != "confirm":
-        refusal = _over_receipt(s, qty, to_bin)
-        if refusal:
-            return refusal
     expiry = date.fromisoformat(s["expiry"]) if s.get("expiry") not in (None, "", "none") else None
-    posted = stock.receive(
-        user,
+    fields = dict(
         to_bin=to_bin,
         sku=s["sku"],
-        qty=qty,
+        qty=int(s["qty"]),
         lot=s.get("lot") or None,
         expiry=expiry,
         key=entry.key,
         device=entry.device,
-        reference=s.get("receipt", ""),
-        reason="" if s.get("receipt") else "blind receipt",
     )
+    if not s.get("receipt"):
+        posted = stock.receive(user, reason="blind receipt", **fields)
+    else:
+        try:
+            posted = receipts.receive_on_receipt(
+                user, s["receipt"], over_confirmed=entry.action == "confirm", **fields
+            )
+        except receipts.OverReceipt as over:
+            if not over.confirmable:
+                raise
+            return view({**s, "to": to_bin}).warn(over.message)
     return view(after_post(s)).success(posted_message("Received", posted), undo=posted.movement.id)
-
-
-def _over_receipt(s: dict, qty: int, to_bin: str) -> Step | None:
-    receipt = _open_receipt(s["receipt"])
-    item = stock.find_item(s["sku"])
-    expected = sum(line.expected_qty for line in receipt.lines if line.item_id == item.id)
-    if not expected:
-        return None  # unexpected item: flagged when scanned, recorded at closing
-    received = received_by_item(receipt.number).get(item.id, 0)
-    if received + qty <= expected:
-        return None
-    policy = current_app.config["OVER_RECEIPT"]
-    said = (
-        f"{receipt.number} expects {expected} of {item.sku}; {received} received, "
-        f"so {qty} more makes {received + qty}."
-    )
-    if policy == "block":
-        return view(s).refuse(f"{said} Over-receipt is not allowed: type a smaller quantity.")
-    if policy == "warn":
-        return view({**s, "to": to_bin}).warn(f"{said} Receive anyway?")
-    return None
 
 
 # --- what the worker sees ----------------------------------------------------------------
@@ -268,9 +193,9 @@ def view(
         actions.append(("close", "Close receipt"))
     data = {"stage": stage}
     if stage == "document":
-        data["receipts"] = open_receipts()
+        data["receipts"] = receipts.open_receipts()
     elif s.get("receipt"):
-        data["progress"] = progress(receipt or _open_receipt(s["receipt"]))
+        data["progress"] = receipts.progress(receipt or receipts.open_receipt(s["receipt"]))
     return Step(
         prompt=PROMPTS[stage],
         state=s,
@@ -293,7 +218,7 @@ def closed_view(receipt: Receipt) -> Step:
         state={},
         message=f"Receipt {receipt.number} closed.",
         ok=True,
-        data={"stage": "document", "closed": lines, "receipts": open_receipts()},
+        data={"stage": "document", "closed": lines, "receipts": receipts.open_receipts()},
     )
 
 
