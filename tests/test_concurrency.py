@@ -14,9 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import build_site
-from webapp import picking, receipts, stock
+from webapp import count_recording, picking, receipts, stock
 from webapp.db import db
 from webapp.models import (
+    CountLine,
     CountTask,
     DocStatus,
     Location,
@@ -306,3 +307,22 @@ def test_workers_receiving_one_receipt_at_once_never_pass_an_over_receipt_block(
     refused = [r for r in results if isinstance(r, receipts.OverReceipt)]
     assert len(posted) == 3 and len(refused) == WORKERS - 3, results  # 9 of 10, then no more
     assert stock.on_hand("1042", "DOCK-1") == 9 and ledger_matches_balances()
+
+
+def test_workers_finishing_one_count_task_at_once_record_it_once(pg_app):
+    site = build_site()
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=10, key=key())
+    db.session.add(CountTask(number="CT1", location_id=site.a1.id))  # for anyone
+    db.session.commit()
+
+    def count(i, user):
+        return count_recording.record(user, "CT1", {("1042", ""): 8})
+
+    results = at_once(pg_app, count)
+    db.session.rollback()
+    done = [r for r in results if isinstance(r, CountTask)]
+    refused = [r for r in results if isinstance(r, StockError)]
+    assert len(done) == 1 and len(refused) == WORKERS - 1, results
+    assert {r.message for r in refused} == {"Count CT1 is already done."}
+    lines = db.session.scalars(sa.select(CountLine)).all()
+    assert [(line.system_qty, line.counted_qty) for line in lines] == [(10, 8)]  # one variance

@@ -36,7 +36,7 @@ def record(user: User, number: str, counted: dict[tuple[str, str], int]) -> Coun
 @transactional
 def _record(user: User, number: str, counted: dict[tuple[str, str], int]) -> CountTask:
     """Record a bin's count: one line per item and lot counted or held by the system."""
-    task = task_for(user, number)
+    task = task_for(user, number, lock=True)
     if task.status != DocStatus.OPEN:
         raise StockError(f"Count {number} is already done.")
     held = {

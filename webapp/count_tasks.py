@@ -41,9 +41,15 @@ def open_tasks() -> list[CountTask]:
     )
 
 
-def task_for(user: User, number: str) -> CountTask:
-    """The count task `number`, refused if there is none or it is another worker's."""
-    task = db.session.scalar(sa.select(CountTask).where(CountTask.number == number))
+def task_for(user: User, number: str, lock: bool = False) -> CountTask:
+    """The count task `number`, refused if there is none or it is another worker's. With
+    `lock`, its row is locked and read afresh: two workers finishing it at once then
+    record it once, the second told it is done (PostgreSQL; SQLite's write transaction
+    holds the whole database)."""
+    query = sa.select(CountTask).where(CountTask.number == number)
+    if lock:
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+    task = db.session.scalar(query)
     if task is None:
         raise StockError(f"There is no count task {number}.")
     if task.assigned_to_id not in (None, user.id):
