@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import build_site
-from webapp import count_recording, picking, receipts, stock
+from webapp import count_recording, masterdata, picking, receipts, stock
 from webapp.db import db
 from webapp.models import (
     CountLine,
@@ -326,3 +326,31 @@ def test_workers_finishing_one_count_task_at_once_record_it_once(pg_app):
     assert {r.message for r in refused} == {"Count CT1 is already done."}
     lines = db.session.scalars(sa.select(CountLine)).all()
     assert [(line.system_qty, line.counted_qty) for line in lines] == [(10, 8)]  # one variance
+
+
+def test_a_count_cancelled_as_it_is_recorded_is_one_or_the_other(pg_app):
+    site = build_site()
+    office = site.boss
+
+    for round_ in range(6):
+        task = CountTask(number=f"CT{round_}", location_id=site.a1.id)
+        db.session.add(task)
+        db.session.commit()
+        task_id, number = task.id, task.number
+
+        def either(i, user, task_id=task_id, number=number):
+            if i == 0:
+                return masterdata.cancel_document(
+                    db.session.get(User, office.id), masterdata.COUNT_TASKS, task_id
+                )
+            return count_recording.record(user, number, {("1042", ""): 1})
+
+        results = at_once(pg_app, either, workers=2)
+        db.session.rollback()
+        task = db.session.get(CountTask, task_id, populate_existing=True)
+        lines = db.session.scalars(sa.select(CountLine).where(CountLine.task_id == task_id)).all()
+        if task.status == DocStatus.CANCELLED:
+            assert not lines and isinstance(results[1], StockError), results
+        else:
+            assert task.status == DocStatus.CLOSED and lines, results
+            assert isinstance(results[0], masterdata.Invalid), results

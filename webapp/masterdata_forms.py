@@ -29,7 +29,11 @@ def _parse(values: dict, parsers: dict, errors: dict) -> dict:
 
 
 def _get(model, id: int):
-    row = db.session.get(model, id, populate_existing=True)
+    """The row an office edit changes, read afresh and locked to the end of the edit's
+    transaction (FOR NO KEY UPDATE: movements naming it are not held up). Two edits of one
+    row, or a cancel and a worker's first scan on a document, then come one after the
+    other, the second seeing what the first did."""
+    row = db.session.get(model, id, populate_existing=True, with_for_update={"key_share": True})
     if row is None:
         raise StockError(f"There is no {model.__tablename__.replace('_', ' ')} {id}.")
     return row
