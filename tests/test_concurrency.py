@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import build_site
-from webapp import count_recording, masterdata, picking, receipts, stock
+from webapp import approvals, count_recording, masterdata, picking, receipts, stock
 from webapp.db import db
 from webapp.models import (
     CountLine,
@@ -354,3 +354,41 @@ def test_a_count_cancelled_as_it_is_recorded_is_one_or_the_other(pg_app):
         else:
             assert task.status == DocStatus.CLOSED and lines, results
             assert isinstance(results[0], masterdata.Invalid), results
+
+
+def test_supervisors_rejecting_two_lines_of_one_bin_at_once_raise_one_recount(pg_app):
+    site = build_site()
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=10, key=key())
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="3001", qty=1, lot="SN1", key=key())
+    db.session.add(CountTask(number="CT1", location_id=site.a1.id))
+    db.session.commit()
+    count_recording.record(site.worker, "CT1", {("1042", ""): 2, ("3001", "SN1"): 0})
+    line_ids = db.session.scalars(sa.select(CountLine.id).order_by(CountLine.id)).all()
+    boss_id = site.boss.id
+
+    def reject(i, _user):
+        return approvals.reject(db.session.get(User, boss_id), line_ids[i], "count again")
+
+    results = at_once(pg_app, reject, workers=2)
+    db.session.rollback()
+    assert not [r for r in results if isinstance(r, Exception)], results
+    recounts = db.session.scalars(sa.select(CountTask).where(CountTask.source == "recount"))
+    assert len(recounts.all()) == 1
+
+
+def test_supervisors_raising_counts_of_one_bin_at_once_raise_one_task(pg_app):
+    site = build_site()
+    boss_id = site.boss.id
+
+    def raise_count(i, _user):
+        return masterdata.create_count_tasks(db.session.get(User, boss_id), "bin", "A-01-01-A")
+
+    for _ in range(3):
+        results = at_once(pg_app, raise_count, workers=4)
+        db.session.rollback()
+        assert not [r for r in results if isinstance(r, Exception)], results
+        assert sorted(len(r.created) for r in results) == [0, 0, 0, 1]
+        task = db.session.scalars(sa.select(CountTask).where(CountTask.status == DocStatus.OPEN))
+        (task,) = task.all()
+        task.status = DocStatus.CANCELLED  # the next round raises a new one
+        db.session.commit()

@@ -28,6 +28,19 @@ def new_number(raised_by: str, location_id: int) -> str:
     return number
 
 
+def lock_bins(location_ids: list[int]) -> None:
+    """Lock the bins' rows before looking for their open count tasks, so that two raising
+    a task for one bin at once raise one: the second waits, then finds the first one's.
+    (NO KEY UPDATE: movements into and out of the bins, which only reference the rows, go
+    on meanwhile. SQLite's write transactions already run one at a time.)"""
+    db.session.execute(
+        sa.select(Location.id)
+        .where(Location.id.in_(location_ids))
+        .order_by(Location.id)  # one order for every locker: no deadlock between two
+        .with_for_update(key_share=True)
+    )
+
+
 def open_tasks() -> list[CountTask]:
     """Open count tasks in walking order (the first fifty)."""
     return list(

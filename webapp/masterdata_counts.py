@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from . import audit
-from .count_tasks import new_number
+from .count_tasks import lock_bins, new_number
 from .db import db, write_transaction
 from .masterdata_documents import DocKind
 from .masterdata_forms import Invalid
@@ -67,6 +67,7 @@ def create_count_tasks(user: User, by: str, value: str) -> CountsMade:
         bins = _bins_for(by, value, errors)
         if errors:
             raise Invalid(errors)
+        lock_bins([location.id for location in bins])  # two supervisors at once: one task
         busy = set(
             session.scalars(
                 sa.select(CountTask.location_id).where(CountTask.status == DocStatus.OPEN)

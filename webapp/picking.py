@@ -11,7 +11,7 @@ names, so callers import everything from here.
 import sqlalchemy as sa
 
 from . import stock
-from .count_tasks import new_number
+from .count_tasks import lock_bins, new_number
 from .db import db, transactional
 from .models import CountTask, DocStatus, Item, Location, PickLine, PickList, User
 from .pick_lists import (
@@ -203,14 +203,9 @@ def _short(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -
 @transactional
 def raise_short_pick_count(user: User, location: Location) -> CountTask:
     """The bin's open count task (whoever raised it, a recount staying a recount), or a new
-    one, now holding the bin from picking until it is counted.
-    The bin's row is locked first, so that two short picks in one bin at once raise one
-    task: the second waits, then finds the first one's. (NO KEY UPDATE: movements into
-    and out of the bin, which only reference its row, go on meanwhile. SQLite's write
-    transactions already run one at a time.)"""
-    db.session.execute(
-        sa.select(Location.id).where(Location.id == location.id).with_for_update(key_share=True)
-    )
+    one, now holding the bin from picking until it is counted. Two short picks in one bin
+    at once raise one task (the bin is locked first)."""
+    lock_bins([location.id])
     task = db.session.scalar(
         sa.select(CountTask)
         .where(CountTask.location_id == location.id, CountTask.status == DocStatus.OPEN)

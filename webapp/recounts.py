@@ -4,7 +4,7 @@ bin, given to another worker than the one who counted.
 
 import sqlalchemy as sa
 
-from .count_tasks import new_number
+from .count_tasks import lock_bins, new_number
 from .db import db
 from .models import CountTask, DocStatus, Role, User
 from .stock import StockError
@@ -12,7 +12,9 @@ from .variances import Variance
 
 
 def open_recount(v: Variance, user: User, assign_to_id: int | None) -> CountTask:
-    """The bin's open recount, or a new one (one per bin, whichever of its lines is rejected)."""
+    """The bin's open recount, or a new one (one per bin, whichever of its lines is rejected,
+    by however many supervisors at once: the bin is locked first)."""
+    lock_bins([v.bin.id])
     task = db.session.scalar(
         sa.select(CountTask).where(
             CountTask.location_id == v.bin.id,
