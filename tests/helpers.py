@@ -1,8 +1,14 @@
-"""Small helpers shared by the tests that need stock on hand before they start."""
+"""Small helpers shared by the tests: stock on hand before they start, and the ledger's
+first invariant after they have run."""
 
 import uuid
+from collections import Counter
+
+import sqlalchemy as sa
 
 from webapp import stock
+from webapp.db import db
+from webapp.models import StockBalance, StockMovement
 
 
 def receive(site, to, qty, sku="1042", lot=None, expiry=None):
@@ -17,3 +23,19 @@ def receive(site, to, qty, sku="1042", lot=None, expiry=None):
         expiry=expiry or (site.expiry if lot else None),
         key=uuid.uuid4().hex,
     )
+
+
+def ledger_matches_balances() -> bool:
+    """Every balance equals its ledger in minus out, and none is negative."""
+    ledger: Counter = Counter()
+    for m in db.session.execute(sa.select(StockMovement.__table__)):
+        if m.to_location_id:
+            ledger[(m.item_id, m.to_location_id, m.lot_id)] += m.quantity
+        if m.from_location_id:
+            ledger[(m.item_id, m.from_location_id, m.lot_id)] -= m.quantity
+    held = {
+        (b.item_id, b.location_id, b.lot_id): b.quantity
+        for b in db.session.execute(sa.select(StockBalance.__table__))
+    }
+    never_negative = all(q >= 0 for q in held.values())
+    return never_negative and {k: q for k, q in held.items() if q} == +ledger

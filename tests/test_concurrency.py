@@ -8,12 +8,12 @@ got, and the test judges them: nothing escapes a thread unseen.
 import sqlite3
 import threading
 import uuid
-from collections import Counter
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import build_site
+from tests.helpers import ledger_matches_balances
 from webapp import approvals, count_recording, masterdata, picking, receipts, stock
 from webapp.db import db
 from webapp.models import (
@@ -65,22 +65,6 @@ def at_once(app, work, workers=WORKERS):
 
 def movement_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(StockMovement))
-
-
-def ledger_matches_balances() -> bool:
-    """Every balance equals its ledger in minus out, and none is negative."""
-    ledger: Counter = Counter()
-    for m in db.session.execute(sa.select(StockMovement.__table__)):
-        if m.to_location_id:
-            ledger[(m.item_id, m.to_location_id, m.lot_id)] += m.quantity
-        if m.from_location_id:
-            ledger[(m.item_id, m.from_location_id, m.lot_id)] -= m.quantity
-    held = {
-        (b.item_id, b.location_id, b.lot_id): b.quantity
-        for b in db.session.execute(sa.select(StockBalance.__table__))
-    }
-    never_negative = all(q >= 0 for q in held.values())
-    return never_negative and {k: q for k, q in held.items() if q} == +ledger
 
 
 def receive(site, bin_code, qty):
