@@ -86,6 +86,7 @@ def posting(use_case):
 
     wrapper.__name__ = use_case.__name__
     wrapper.__doc__ = use_case.__doc__
+    wrapper.__wrapped__ = use_case  # for a larger posting to run it in its own transaction
     return wrapper
 
 

@@ -14,6 +14,7 @@ from flask import current_app
 from . import stock
 from .db import db, transactional
 from .models import DocStatus, Item, MovementKind, Receipt, ReceiptLine, User, utcnow
+from .movements import posting
 from .stock import StockError
 
 
@@ -67,13 +68,15 @@ def progress(receipt: Receipt) -> list[dict]:
     return rows
 
 
-@transactional
+@posting
 def receive_on_receipt(
     user: User, number: str, *, sku: str, qty, key: str, over_confirmed: bool = False, **receive
 ) -> stock.Posted:
     """Receive against an open receipt, over-receipt policy applied (allow, warn, block):
     OverReceipt if the quantity makes more than the receipt expects of the item and the
-    policy refuses it, or warns and the worker has not confirmed."""
+    policy refuses it, or warns and the worker has not confirmed. A resend of a scan
+    already posted is answered with what it posted, even where the check would refuse it
+    now."""
     qty = stock.parse_quantity(qty)
     receipt = open_receipt(number, lock=True)
     item = stock.find_item(sku)
@@ -83,8 +86,6 @@ def receive_on_receipt(
     refused = policy == "block" or (policy == "warn" and not over_confirmed)
     # An item the receipt does not expect is taken: flagged when scanned, recorded at closing.
     if expected and received + qty > expected and refused:
-        if prior := stock.replayed(user, key):  # a resend of a scan that made it so
-            return prior
         said = (
             f"{receipt.number} expects {expected} of {item.sku}; {received} received, "
             f"so {qty} more makes {received + qty}."
@@ -94,7 +95,9 @@ def receive_on_receipt(
                 f"{said} Over-receipt is not allowed: type a smaller quantity.", confirmable=False
             )
         raise OverReceipt(f"{said} Receive anyway?", confirmable=True)
-    return stock.receive(user, sku=sku, qty=qty, key=key, reference=receipt.number, **receive)
+    # The ledger's receive, in this posting's transaction (not a nested one of its own).
+    receive_here = stock.receive.__wrapped__
+    return receive_here(user, sku=sku, qty=qty, key=key, reference=receipt.number, **receive)
 
 
 @transactional
