@@ -22,13 +22,7 @@ from tests.test_floor_http import HIDDEN, SCAN_QUEUE
 from tests.test_ledger_properties import reset_data
 from webapp import stock
 from webapp.db import db
-from webapp.models import (
-    CountTask,
-    PickLine,
-    PickList,
-    Receipt,
-    ReceiptLine,
-)
+from webapp.models import CountTask, PickLine, PickList, Receipt, ReceiptLine
 
 SCREENS = ["/receive", "/move", "/pick", "/count", "/lookup"]
 # What the screens ask for, drawn often enough that flows get to their postings...
