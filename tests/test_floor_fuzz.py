@@ -1,9 +1,10 @@
 """Any input on any floor screen, over HTTP, on both databases: never a server error, and
 the ledger stays whole.
 
-Hypothesis plays a careless worker: codes of the site's bins, items, lots and documents,
-mangled codes, junk, odd quantities and dates, every button, double presses (a key sent
-again), pages gone stale (the hidden state of another screen, or edited). After every
+Hypothesis plays two careless workers, each with a handheld: codes of the site's bins,
+items, lots and documents, mangled codes, junk, odd quantities and dates, every button,
+double presses (a key sent again), pages gone stale (the hidden state of another screen,
+or edited, or left open while the other worker moved the stock it shows). After every
 request: the answer is the step (200) or a refusal in words (422), never a 500; every
 balance equals the ledger's in minus out and none is negative. Whole errands done right
 (a move, a receipt, a pick, a count) are mixed in, so that postings happen between the
@@ -12,6 +13,7 @@ mistakes. FUZZ_EXAMPLES=1000 runs a longer hunt than the suite's 60 examples.
 
 import os
 import uuid
+from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -49,8 +51,19 @@ ACTIONS = st.one_of(
     st.sampled_from(["qty", "confirm", "done", "cancel", "whole", "undo", "empty", "expiry",
                      "noexpiry", "short", "take", "blind", "none", "close", "to", "bogus"]),
 )
+WORKERS = ["wendy", "wendy", "oscar"]  # two handhelds; the second now and then
 STATE_KEYS = ["receipt", "sku", "qty", "lot", "expiry", "from", "to", "list", "bin", "task",
               "counts", "whole", "all", "stage", "line"]
+
+
+@dataclass
+class Handheld:
+    """One worker's scanner: signed in, on a screen, with the page's state and key."""
+
+    client: object
+    screen: str = "/move"
+    state: dict = field(default_factory=dict)
+    key: str = ""
 
 
 def stocked_site():
@@ -81,6 +94,7 @@ REQUEST = st.fixed_dictionaries(
         "choose": st.one_of(st.just(""), st.just(""), st.just(""), SCANS),
         "resend": st.sampled_from([False] * 5 + [True]),  # a double press, a retry
         "edit": st.sampled_from([None] * 10) | st.tuples(st.sampled_from(STATE_KEYS), TEXT),
+        "who": st.sampled_from(WORKERS),
     }
 )
 # Whole errands done right, from a fresh screen, so that random requests land between
@@ -101,12 +115,12 @@ ERRANDS = st.sampled_from([
 ])
 
 
-def errand_requests(errand) -> list[dict]:
+def errand_requests(errand, who: str) -> list[dict]:
     screen, scans = errand
     requests = []
     for scan in scans:
         request = dict(screen=screen, scan=scan, action="", qty="", date="", choose="",
-                       resend=False, edit=None)
+                       resend=False, edit=None, who=who)
         kind, _, value = scan.rpartition(":")
         if kind == "action":
             request.update(scan="", action=value)
@@ -120,34 +134,37 @@ def errand_requests(errand) -> list[dict]:
 def test_no_input_on_any_floor_screen_is_a_server_error_or_breaks_the_ledger(app):
     examples = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 
+    errands = st.tuples(ERRANDS, st.sampled_from(WORKERS)).map(lambda e: errand_requests(*e))
+
     @settings(max_examples=examples, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow])
-    @given(st.lists(st.one_of(REQUEST.map(lambda r: [r]), ERRANDS.map(errand_requests)),
-                    min_size=3, max_size=20))
-    def careless_worker(batches):
+    @given(st.lists(st.one_of(REQUEST.map(lambda r: [r]), errands), min_size=3, max_size=20))
+    def careless_workers(batches):
         reset_data()
         stocked_site()
-        client = app.test_client()
-        sign_in(client, "wendy")
-        screen, state, key = "/move", {}, uuid.uuid4().hex
+        handhelds = {}
+        for name in set(WORKERS):
+            handhelds[name] = Handheld(app.test_client())
+            sign_in(handhelds[name].client, name)
         for r in [request for batch in batches for request in batch]:
+            gun = handhelds[r["who"]]
             if r.get("fresh"):
-                state = {}
+                gun.state = {}
             if r["screen"]:
-                screen = r["screen"]  # the state stays: a page from another screen
+                gun.screen = r["screen"]  # the state stays: a page from another screen
             if r["edit"]:
-                state[r["edit"][0]] = r["edit"][1]
+                gun.state[r["edit"][0]] = r["edit"][1]
             if not r["resend"]:
-                key = uuid.uuid4().hex
-            data = {f"s_{k}": v for k, v in state.items()}
+                gun.key = uuid.uuid4().hex
+            data = {f"s_{k}": v for k, v in gun.state.items()}
             data.update(scan=r["scan"], action=r["action"], qty=r["qty"], date=r["date"],
-                        choose=r["choose"], key=key, device="fuzz")
-            response = client.post(screen, data=data, headers=SCAN_QUEUE)
+                        choose=r["choose"], key=gun.key, device=r["who"])
+            response = gun.client.post(gun.screen, data=data, headers=SCAN_QUEUE)
             body = response.get_data(as_text=True)
-            assert response.status_code in (200, 422), (screen, data, body[:500])
-            assert body.lstrip().startswith('<div id="step"'), (screen, data, body[:300])
-            state = dict(HIDDEN.findall(body))
+            assert response.status_code in (200, 422), (gun.screen, data, body[:500])
+            assert body.lstrip().startswith('<div id="step"'), (gun.screen, data, body[:300])
+            gun.state = dict(HIDDEN.findall(body))
             db.session.rollback()  # read what the requests wrote, not an old snapshot
             assert ledger_matches_balances()
 
-    careless_worker()
+    careless_workers()
