@@ -14,19 +14,22 @@ import sqlalchemy as sa
 
 from tests.conftest import build_site
 from tests.helpers import ledger_matches_balances
-from webapp import approvals, count_recording, masterdata, picking, receipts, stock
+from webapp import approvals, count_recording, masterdata, picking, receipts, steps, stock
 from webapp.db import db
 from webapp.models import (
     CountLine,
     CountTask,
     DocStatus,
     Location,
+    PickLine,
+    PickList,
     Receipt,
     ReceiptLine,
     StockBalance,
     StockMovement,
     User,
 )
+from webapp.steps import Entry
 from webapp.stock import NotEnoughStock, StockError
 
 WORKERS = 8
@@ -376,3 +379,29 @@ def test_supervisors_raising_counts_of_one_bin_at_once_raise_one_task(pg_app):
         (task,) = task.all()
         task.status = DocStatus.CANCELLED  # the next round raises a new one
         db.session.commit()
+
+
+def test_one_workers_two_handhelds_picking_one_line_at_once_pick_it_once(app):
+    # A worker signed in on two handhelds (or a page left open on one) has the same line
+    # in front of them twice; what the line asks for is checked as the pick is written.
+    site = build_site()
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=20, key=key())
+    pick_list = PickList(number="PL9", warehouse_id=site.warehouse.id,
+                         status=DocStatus.IN_PROGRESS, assigned_to_id=site.worker.id)
+    pick_list.lines = [PickLine(item_id=site.widget.id, ordered_qty=4)]
+    db.session.add(pick_list)
+    db.session.commit()
+    state = {"list": "PL9", "bin": "A-01-01-A"}
+
+    def pick_all_four(i, user):
+        with app.test_request_context("/pick", method="POST"):
+            entry = Entry(state=state, action="qty", typed_qty="4", key=key())
+            return steps.run(picking, user, entry)
+
+    results = at_once(app, pick_all_four, workers=4)
+    db.session.rollback()
+    assert sum(step.ok is True for step in results) == 1, [(s.ok, s.message) for s in results]
+    assert all("left to pick" in step.message for step in results if step.ok is False), results
+    assert stock.on_hand("1042", "SHIP-1") == 4 and stock.on_hand("1042", "A-01-01-A") == 16
+    assert ledger_matches_balances()
+

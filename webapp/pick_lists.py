@@ -1,6 +1,13 @@
 """Pick lists: taking one (the next waiting, or one by its barcode, never one another took),
-what is left on it and which bin to pick each line from, and settling it: recording short
-what no bin holds and closing it when nothing is left. The scan-by-scan flow is picking's.
+what is left on it and which bin to pick each line from, picking against it, and settling
+it: recording short what no bin holds and closing it when nothing is left. The
+scan-by-scan flow is picking's.
+
+Picking against a list and settling it both lock the list's row first (PostgreSQL; a
+SQLite write transaction holds the whole database), so what is left on it is read where
+it is written: a worker with the list open on two handhelds cannot pick a line twice, and
+a list settling reads what was picked and what the bins hold after a pick in flight,
+never between its movement and its balances (which would record short what was picked).
 """
 
 from dataclasses import dataclass
@@ -22,6 +29,7 @@ from .models import (
     User,
     utcnow,
 )
+from .movements import posting
 from .stock import StockError
 
 PICKABLE = (LocationKind.PICK, LocationKind.STORAGE)
@@ -159,9 +167,60 @@ def _claim(user: User, list_id: int) -> bool:
     return claimed.rowcount == 1
 
 
+def _locked(number: str) -> PickList:
+    """The list, its row locked FOR NO KEY UPDATE until commit, with its lines read afresh."""
+    db.session.execute(
+        sa.select(PickList.id).where(PickList.number == number).with_for_update(key_share=True)
+    )
+    query = (
+        sa.select(PickList)
+        .where(PickList.number == number)
+        .options(sa.orm.selectinload(PickList.lines))
+        .execution_options(populate_existing=True)
+    )
+    pick_list = db.session.scalar(query)
+    if pick_list is None:
+        raise StockError(f"There is no pick list {number}.")
+    return pick_list
+
+
+@posting
+def pick_on_list(
+    user: User, number: str, *, from_bin: str, sku: str, qty, key: str, lot=None, **recorded
+) -> stock.Posted:
+    """Pick toward a list in progress: never more of an item than the list still asks for."""
+    qty = stock.parse_quantity(qty)
+    pick_list = _locked(number)
+    if pick_list.assigned_to_id != user.id:
+        raise StockError(f"Pick list {number} is not yours to pick; take a list first.")
+    if pick_list.status != DocStatus.IN_PROGRESS:
+        raise StockError(f"Pick list {number} is closed: nothing is left to pick on it.")
+    item = stock.find_item(sku)
+    picked = stock.posted_by_item(number, MovementKind.PICK)
+    left = sum(n for line, n in _outstanding(pick_list, picked) if line.item_id == item.id)
+    if qty > left:
+        raise StockError(
+            f"{number} has {left} of {item.sku} left to pick, not {qty}: "
+            "it was picked meanwhile, maybe on another handheld."
+        )
+    pick_here = stock.pick.__wrapped__  # the ledger's pick, in this posting's transaction
+    return pick_here(
+        user,
+        from_bin=from_bin,
+        to_bin=staging_for(pick_list).code,
+        sku=sku,
+        qty=qty,
+        lot=lot,
+        key=key,
+        reference=number,
+        **recorded,
+    )
+
+
 @transactional
 def settle(pick_list: PickList) -> Progress:
     """Record as short what no bin can fill, and close the list when nothing is left."""
+    pick_list = _locked(pick_list.number)
     now = progress(pick_list)
     for line, left in now.unfillable:
         line.short_qty += left

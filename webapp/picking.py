@@ -18,6 +18,7 @@ from .pick_lists import (
     PICKABLE,
     Progress,
     Task,
+    pick_on_list,
     progress,
     settle,
     staging_for,
@@ -151,16 +152,15 @@ def _current(now: Progress, s: dict) -> Task | None:
 
 
 def _post(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -> Step:
-    posted = stock.pick(
+    posted = pick_on_list(
         user,
+        pick_list.number,
         from_bin=task.location.code,
-        to_bin=staging_for(pick_list).code,
         sku=task.line.item.sku,
         qty=int(s["qty"]),
         lot=task.lot.code if task.lot else None,
         key=entry.key,
         device=entry.device,
-        reference=pick_list.number,
     )
     now = settle(pick_list)
     return view(after_post(s), now=now).success(
@@ -176,16 +176,15 @@ def _short(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -
     if found >= task.qty:
         return view(s).refuse(f"{found} is not short of {task.qty}: pick it as usual.")
     if found:
-        stock.pick(
+        pick_on_list(
             user,
+            pick_list.number,
             from_bin=task.location.code,
-            to_bin=staging_for(pick_list).code,
             sku=task.line.item.sku,
             qty=found,
             lot=task.lot.code if task.lot else None,
             key=entry.key,
             device=entry.device,
-            reference=pick_list.number,
             reason=f"short pick: {task.qty} asked",
         )
     count = raise_short_pick_count(user, task.location)
