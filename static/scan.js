@@ -89,6 +89,7 @@
     // Typed values belong to this press, not to whatever the page shows when it is sent.
     fields.qty = fieldValue("qty");
     fields.date = fieldValue("date");
+    fields.undo = fieldValue("undo"); // the movement this screen offers to undo
     enqueue(fields);
     input.focus({ preventScroll: true });
   });
@@ -118,7 +119,7 @@
 
   function send(fields) {
     var data = new FormData(form);
-    ["scan", "action", "qty", "date"].forEach(function (n) { data.delete(n); });
+    ["scan", "action", "qty", "date", "undo"].forEach(function (n) { data.delete(n); });
     Object.keys(fields).forEach(function (n) { data.set(n, fields[n]); });
     return fetch(form.getAttribute("action"), {
       method: "POST",

@@ -19,6 +19,8 @@ class Worker:
             typed_date=date,
             key=key or uuid.uuid4().hex,
             device="test-gun",
+            # Undo names the movement the screen offers, as the page sends it.
+            undo=str(self.step.undo or "") if action == "undo" and self.step else "",
         )
         self.step = steps.run(self.flow, self.user, entry)
         self.state = self.step.state

@@ -166,3 +166,23 @@ def test_a_resent_destination_scan_is_answered_already_recorded(site):
     again = Worker(moving, site.worker, at_destination)("A0102A", key="resent-key-0001")
     assert again.ok and again.message == "Already recorded: 1 × 1042 from A-01-01-A to A-01-02-A."
     assert count_movements() == 2 and stock.on_hand("1042", "A-01-02-A") == 1
+
+
+def test_undo_on_a_screen_left_open_takes_back_nothing_once_another_movement_followed(site):
+    receive(site, qty=10)
+    here = Worker(moving, site.worker)  # one handheld ...
+    there = Worker(moving, site.worker)  # ... and another, or a second tab
+    here("DOCK1"), here("5012345678900"), here(action="qty", qty="2")
+    assert here("A0101A").message == "Moved: 2 × 1042 from DOCK-1 to A-01-01-A."
+    there("DOCK1"), there("5012345678900"), there(action="qty", qty="3")
+    assert there("A0102A").message == "Moved: 3 × 1042 from DOCK-1 to A-01-02-A."
+    before = count_movements()
+    stale = here(action="undo")
+    assert stale.ok is False and stale.message == (
+        "You have recorded another movement since (3 × 1042 from DOCK-1 to A-01-02-A), and "
+        "Undo takes back only your last one; ask a supervisor to correct the earlier one."
+    )
+    assert count_movements() == before and stock.on_hand("1042", "A-01-01-A") == 2
+    undone = there(action="undo")
+    assert undone.ok and undone.message == "Undone: 3 × 1042 from A-01-02-A to DOCK-1."
+    assert stock.on_hand("1042", "A-01-02-A") == 0 and stock.on_hand("1042", "DOCK-1") == 8

@@ -169,3 +169,26 @@ def test_the_same_pick_resent_posts_once(stocked):
     w.state = before
     assert w(action="qty", qty=qty, key=key).message.startswith("Already recorded")
     assert len(picks()) == 1
+
+
+def test_undoing_the_pick_that_finished_a_list_opens_the_list_again(site):
+    receive(site, "B-01-01-A", 10)
+    make_list(site, "PL1", [(site.widget, 2)])
+    w = Worker(picking, site.worker)
+    w(action="take")
+    w("B0101A")
+    w("5012345678900")
+    assert w("5012345678900").prompt == "Pick list done"
+    step = w(action="undo")
+    assert step.ok
+    assert step.message == (
+        "Undone: 2 × 1042 from SHIP-1 to B-01-01-A. Pick list PL1 is open again."
+    )
+    pick_list = db.session.scalar(sa.select(PickList).where(PickList.number == "PL1"))
+    assert (pick_list.status, pick_list.assigned_to_id) == (DocStatus.IN_PROGRESS, site.worker.id)
+    assert step.prompt == "Go to B-01-01-A, scan the bin"  # led back to the line
+    w("B0101A")
+    w(action="qty", qty="2")
+    assert w.step.prompt == "Pick list done"
+    assert [(r["picked"], r["short"]) for r in w.step.data["summary"]] == [(2, 0)]
+    assert stock.on_hand("1042", "SHIP-1") == 2

@@ -223,3 +223,18 @@ def test_undo_reverses_the_workers_last_receipt(site, po):
     assert [r["received"] for r in step.data["progress"]] == [0, 0]
     assert w(action="undo").message == "Your last movement is already undone."
     assert len(movements()) == 2
+
+
+def test_undo_after_the_receipt_was_closed_is_refused_and_writes_nothing(site, po):
+    w = Worker(site.worker)
+    w("PO1001")
+    w("5012345678900")
+    w("DOCK1")
+    assert w(action="close").message == "Receipt PO1001 closed."
+    step = w(action="undo")
+    assert step.ok is False
+    assert step.message == (
+        "Receipt PO1001 is closed, so its 1 × 1042 cannot be undone here; "
+        "ask a supervisor to correct it."
+    )
+    assert len(movements()) == 1 and stock.on_hand("1042", "DOCK-1") == 1

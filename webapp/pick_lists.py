@@ -217,6 +217,19 @@ def pick_on_list(
     )
 
 
+def reopen_for_undo(movement) -> str:
+    """Undoing a pick that finished its list opens the list again for its worker. The list's
+    number if it was reopened, else ""."""
+    query = sa.select(PickList).where(PickList.number == movement.reference)
+    pick_list = db.session.scalar(
+        query.with_for_update(key_share=True).execution_options(populate_existing=True)
+    )
+    if pick_list is None or pick_list.status != DocStatus.CLOSED:
+        return ""
+    pick_list.status, pick_list.closed_at = DocStatus.IN_PROGRESS, None
+    return pick_list.number
+
+
 @transactional
 def settle(pick_list: PickList) -> Progress:
     """Record as short what no bin can fill, and close the list when nothing is left."""

@@ -37,6 +37,7 @@ __all__ = [
     "Task",
     "advance",
     "after_post",
+    "after_undo",
     "progress",
     "settle",
     "staging_for",
@@ -225,6 +226,11 @@ def raise_short_pick_count(user: User, location: Location) -> CountTask:
 
 def after_post(s: dict) -> dict:
     return {"list": s["list"]} if s.get("list") else {}
+
+
+def after_undo(s: dict, undone) -> dict:
+    """Undoing the pick that finished a list leads back into the list."""
+    return {"list": undone.reopened} if undone.reopened else s
 
 
 # --- what the worker sees ----------------------------------------------------------------

@@ -100,6 +100,18 @@ def receive_on_receipt(
     return receive_here(user, sku=sku, qty=qty, key=key, reference=receipt.number, **receive)
 
 
+def refuse_undo_once_closed(movement) -> None:
+    """A receipt's closing recorded what arrived, line by line: once it is closed, taking a
+    unit back is a supervisor's correction, not a worker's undo. Locked, as closing is."""
+    query = sa.select(Receipt).where(Receipt.number == movement.reference)
+    receipt = db.session.scalar(query.with_for_update(key_share=True))
+    if receipt is not None and receipt.status in (DocStatus.CLOSED, DocStatus.CANCELLED):
+        raise StockError(
+            f"Receipt {receipt.number} is closed, so its {movement.quantity} × "
+            f"{movement.item.sku} cannot be undone here; ask a supervisor to correct it."
+        )
+
+
 @transactional
 def close_receipt(user: User, number: str) -> Receipt:
     """Record what arrived beside what was expected, line by line, and close the receipt."""

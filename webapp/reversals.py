@@ -1,4 +1,5 @@
-"""Taking a movement back: a reversal of any movement, and a worker's undo of their own last.
+"""Taking a movement back: a reversal of any movement, and which movement a worker may undo
+(their own last; the floor's undo, in `undo`, keeps its document true as well).
 
 A reversal is a new movement the other way, linked to the one it reverses. Callers reach
 these through `stock`, the ledger's public face, which re-exports them.
@@ -12,8 +13,8 @@ from flask import current_app
 from .balances import put, take, transfer
 from .db import db
 from .models import MovementKind, StockMovement, Tracking, User, utcnow
-from .movements import Posted, already_posted, posting, record, replay
-from .stock_checks import StockError, check_key, serial_not_in_stock
+from .movements import Posted, describe, posting, record
+from .stock_checks import StockError, serial_not_in_stock
 
 
 @posting
@@ -58,11 +59,11 @@ def reverse(
     return Posted([movement])
 
 
-def undo_last(user: User, *, key: str, device: str = "") -> Posted:
-    """Reverse the worker's own most recent movement, within UNDO_MINUTES of making it."""
-    check_key(key)
-    if prior := already_posted(key):  # the same undo sent again
-        return replay(user, prior)
+def last_undoable(user: User, movement_id: int | None = None) -> StockMovement:
+    """The worker's own most recent movement, if they may still undo it: made within
+    UNDO_MINUTES and not undone yet. `movement_id` is the one their screen offers to undo:
+    a screen left open while they recorded another (on another handheld, say) is refused
+    rather than taking back a movement the worker is not looking at."""
     last = db.session.scalar(
         sa.select(StockMovement)
         .where(StockMovement.user_id == user.id, StockMovement.kind != MovementKind.REVERSE)
@@ -71,6 +72,11 @@ def undo_last(user: User, *, key: str, device: str = "") -> Posted:
     )
     if last is None:
         raise StockError("You have no movement to undo.")
+    if movement_id is not None and movement_id != last.id:
+        raise StockError(
+            f"You have recorded another movement since ({describe(last)}), and Undo takes "
+            "back only your last one; ask a supervisor to correct the earlier one."
+        )
     if db.session.scalar(sa.select(StockMovement.id).where(StockMovement.reverses_id == last.id)):
         raise StockError("Your last movement is already undone.")
     window = timedelta(minutes=current_app.config["UNDO_MINUTES"])
@@ -79,4 +85,5 @@ def undo_last(user: User, *, key: str, device: str = "") -> Posted:
             f"Your last movement ({last.quantity} × {last.item.sku}) is more than "
             f"{current_app.config['UNDO_MINUTES']} minutes old; ask a supervisor to correct it."
         )
-    return reverse(user, movement_id=last.id, key=key, device=device, reason="undone by worker")
+    return last
+

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 
 from flask import current_app, make_response, render_template, request
 
-from . import stock
+from . import stock, undo
 from .db import db
+from .request_input import whole_number
 from .scan import Scan, ScanKind, resolve
 from .stock import StockError
 
@@ -28,6 +29,7 @@ class Entry:
     typed_qty: str = ""  # the quantity field
     typed_date: str = ""  # the date field (lot expiry)
     device: str = ""  # the handheld's own id, kept in its browser
+    undo: str = ""  # the movement the screen offered to undo
 
     def resolved(self, context: str, item=None) -> Scan:
         return resolve(self.scan, context=context, item=item)
@@ -77,6 +79,7 @@ def read_entry() -> Entry:
         typed_qty=form.get("qty", ""),
         typed_date=form.get("date", ""),
         device=form.get("device", "")[:64],
+        undo=form.get("undo", ""),
     )
 
 
@@ -107,8 +110,7 @@ def run(flow, user, entry: Entry) -> Step:
 def _run(flow, user, entry: Entry) -> Step:
     try:
         if entry.action == "undo":
-            posted = stock.undo_last(user, key=entry.key, device=entry.device)
-            return flow.view(entry.state).success(f"Undone: {stock.describe(posted.movement)}.")
+            return _undo(flow, user, entry)
         step = flow.advance(user, entry)
     except StockError as error:
         db.session.rollback()
@@ -116,6 +118,15 @@ def _run(flow, user, entry: Entry) -> Step:
     if step.ok is False:
         return _already_recorded(flow, user, entry) or step
     return step
+
+
+def _undo(flow, user, entry: Entry) -> Step:
+    undone = undo.undo_last(
+        user, key=entry.key, device=entry.device, movement_id=whole_number(entry.undo)
+    )
+    # A flow may lead elsewhere after an undo (picking: back into a list opened again).
+    after = getattr(flow, "after_undo", None)
+    return flow.view(after(entry.state, undone) if after else entry.state).success(undone.message)
 
 
 def posted_message(verb: str, posted: stock.Posted) -> str:

@@ -34,7 +34,7 @@ from .movements import (
     record,
     replayed,
 )
-from .reversals import reverse, undo_last
+from .reversals import last_undoable, reverse
 from .stock_checks import (
     BIN_BY_BARCODE,
     Forbidden,
@@ -53,9 +53,9 @@ from .stock_checks import (
 
 __all__ = [  # the ledger's public face, for the flows, the office and the tests
     "BIN_BY_BARCODE", "Forbidden", "NotEnoughStock", "Posted", "StockError", "adjust",
-    "check_can_take", "describe", "find_item", "find_location", "move", "move_bin", "on_hand",
-    "parse_quantity", "pick", "posted_by_item", "receive", "replayed", "reverse",
-    "undo_last",
+    "check_can_take", "describe", "find_item", "find_location", "last_undoable", "move",
+    "move_bin", "on_hand", "parse_quantity", "pick", "posted_by_item", "receive", "replayed",
+    "reverse",
 ]
 
 
