@@ -405,3 +405,85 @@ def test_one_workers_two_handhelds_picking_one_line_at_once_pick_it_once(app):
     assert stock.on_hand("1042", "SHIP-1") == 4 and stock.on_hand("1042", "A-01-01-A") == 16
     assert ledger_matches_balances()
 
+
+
+def _held_open(*statements):
+    """Another transaction, left open: run `statements`, hand back its connection."""
+    conn = db.engine.connect()  # outside a request, its first statement sends BEGIN
+    for sql in statements:
+        conn.execute(sa.text(sql))
+    return conn
+
+
+def _in_thread(app, work):
+    """Start work(user) in a thread of its own; a function that waits for its outcome."""
+    done: list = []
+
+    def run():
+        with app.app_context():
+            try:
+                user = db.session.scalar(sa.select(User).where(User.username == "wendy"))
+                done.append(work(user))
+            except Exception as exc:  # noqa: BLE001 - judged by the test
+                done.append(exc)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+
+    def outcome():
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "the thread hung"
+        return done[0]
+
+    return thread, outcome
+
+
+def test_a_move_into_a_bin_as_it_is_deactivated_is_refused(pg_app):
+    site = build_site()
+    receive(site, "A-01-01-A", 5)
+    target = site.a2.id
+    db.session.commit()
+    # The office deactivating the empty bin, its transaction not yet committed.
+    office = _held_open(
+        f"SELECT id FROM location WHERE id = {target} FOR UPDATE",
+        f"UPDATE location SET active = false WHERE id = {target}",
+    )
+    try:
+        thread, outcome = _in_thread(pg_app, lambda user: stock.move(
+            user, from_bin="A-01-01-A", to_bin="A-01-02-A", sku="1042", qty=2, key=key()))
+        thread.join(timeout=1)
+        assert thread.is_alive(), "the move should wait for the deactivation"
+        office.commit()
+    finally:
+        office.close()
+    result = outcome()
+    assert isinstance(result, StockError), result
+    assert result.message == "Bin A-01-02-A is not in use; choose another bin."
+    assert stock.on_hand("1042", "A-01-02-A") == 0 and ledger_matches_balances()
+
+
+def test_deactivating_a_bin_as_a_move_into_it_commits_is_refused(pg_app):
+    site = build_site()
+    target = site.a2.id
+    db.session.commit()
+    # A move into the empty bin, written but not yet committed (what its posting holds).
+    move = _held_open(
+        f"SELECT id FROM location WHERE id = {target} FOR KEY SHARE",
+        "INSERT INTO stock_balance (item_id, location_id, lot_id, quantity)"
+        f" VALUES ({site.widget.id}, {target}, NULL, 3)",
+    )
+    boss_id = site.boss.id
+    try:
+        thread, outcome = _in_thread(pg_app, lambda user: masterdata.set_location_active(
+            db.session.get(User, boss_id), target, False))
+        thread.join(timeout=1)
+        assert thread.is_alive(), "the deactivation should wait for the move"
+        move.commit()
+    finally:
+        move.close()
+    result = outcome()
+    assert isinstance(result, masterdata.Invalid), result
+    assert result.errors == {"active": "Bin A-01-02-A holds stock; move it out first."}
+    assert db.session.scalar(sa.select(Location.active).where(Location.id == target))

@@ -5,7 +5,7 @@ import uuid
 import sqlalchemy as sa
 
 from tests.flowdriver import Worker
-from webapp import moving, stock
+from webapp import masterdata, moving, stock
 from webapp.db import db
 from webapp.models import StockMovement
 
@@ -186,3 +186,18 @@ def test_undo_on_a_screen_left_open_takes_back_nothing_once_another_movement_fol
     undone = there(action="undo")
     assert undone.ok and undone.message == "Undone: 3 × 1042 from A-01-02-A to DOCK-1."
     assert stock.on_hand("1042", "A-01-02-A") == 0 and stock.on_hand("1042", "DOCK-1") == 8
+
+
+def test_undo_puts_nothing_back_into_a_bin_gone_out_of_use(site):
+    receive(site, qty=4, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("A0101A"), w("5012345678900"), w(action="qty", qty="4")
+    assert w("A0102A").message == "Moved: 4 × 1042 from A-01-01-A to A-01-02-A."
+    masterdata.set_location_active(site.boss, site.a1.id, False)  # the office, meanwhile
+    before = count_movements()
+    step = w(action="undo")
+    assert step.ok is False and step.message == (
+        "Bin A-01-01-A is no longer in use, so nothing can go back into it; "
+        "ask a supervisor to correct this."
+    )
+    assert count_movements() == before and stock.on_hand("1042", "A-01-02-A") == 4

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from . import audit, csvio
 from .db import db
-from .models import User, Warehouse
+from .models import Location, User, Warehouse
 from .stock import StockError
 
 
@@ -32,8 +32,10 @@ def _get(model, id: int):
     """The row an office edit changes, read afresh and locked to the end of the edit's
     transaction (FOR NO KEY UPDATE: movements naming it are not held up). Two edits of one
     row, or a cancel and a worker's first scan on a document, then come one after the
-    other, the second seeing what the first did."""
-    row = db.session.get(model, id, populate_existing=True, with_for_update={"key_share": True})
+    other, the second seeing what the first did. A bin is locked FOR UPDATE: its edit (going
+    out of use, say) waits for the postings in flight into it, and they for the edit."""
+    lock = True if model is Location else {"key_share": True}
+    row = db.session.get(model, id, populate_existing=True, with_for_update=lock)
     if row is None:
         raise StockError(f"There is no {model.__tablename__.replace('_', ' ')} {id}.")
     return row

@@ -14,7 +14,7 @@ from .balances import put, take, transfer
 from .db import db
 from .models import MovementKind, StockMovement, Tracking, User, utcnow
 from .movements import Posted, describe, posting, record
-from .stock_checks import StockError, serial_not_in_stock
+from .stock_checks import StockError, posting_location, serial_not_in_stock
 
 
 @posting
@@ -34,6 +34,11 @@ def reverse(
         raise StockError(f"Movement {original.id} was already reversed.")
     item, lot_row = original.item, original.lot
     source, target = original.to_location, original.from_location
+    if target is not None and not (target := posting_location(target.code)).active:
+        raise StockError(
+            f"Bin {target.code} is no longer in use, so nothing can go back into it; "
+            "ask a supervisor to correct this."
+        )
     movement = record(
         user,
         key,

@@ -67,10 +67,22 @@ def check_key(key) -> str:
     return key
 
 
+def _kept_in_use(query):
+    """A posting's read of the bins it writes to or from: FOR KEY SHARE OF location (what
+    the movement's foreign keys would take anyway, taken before the check), read afresh. A
+    bin being deactivated or changed in the office (FOR UPDATE) is then read as the office
+    leaves it, and the office, in turn, waits for postings in flight before it checks the
+    bin is empty. So no stock lands in a bin as it goes out of use."""
+    return query.with_for_update(read=True, key_share=True, of=Location).execution_options(
+        populate_existing=True
+    )
+
+
 BIN_BY_BARCODE = sa.select(Location).where(Location.barcode == sa.bindparam("barcode"))
+_BIN_IN_USE = _kept_in_use(BIN_BY_BARCODE)
 # Two plain parameters, not an expanding IN: its SQL is rewritten on every execution.
 _TWO_BARCODES = Location.barcode.in_([sa.bindparam("first"), sa.bindparam("second")])
-_BINS_BY_BARCODE = sa.select(Location).where(_TWO_BARCODES)
+_BINS_BY_BARCODE = _kept_in_use(sa.select(Location).where(_TWO_BARCODES))
 _ITEM_BY_SKU = sa.select(Item).where(Item.sku == sa.bindparam("sku"))
 
 
@@ -82,8 +94,16 @@ def find_location(code: str) -> Location:
     return location
 
 
+def posting_location(code: str) -> Location:
+    """A bin a posting writes to or from, in use or not (see `_kept_in_use`)."""
+    location = db.session.scalar(_BIN_IN_USE, {"barcode": own_code(code or "")})
+    if location is None:
+        raise StockError(f"There is no bin “{(code or '').strip()[:30]}”. Check the label.")
+    return location
+
+
 def active_location(code: str) -> Location:
-    location = find_location(code)
+    location = posting_location(code)
     if not location.active:
         raise StockError(f"Bin {location.code} is not in use; choose another bin.")
     return location
@@ -103,7 +123,7 @@ def active_pair(from_bin: str, to_bin: str) -> tuple[Location, Location]:
 
 
 # Both bins and the item of a move or a pick, in one query: every posting scan runs it.
-_PAIR_AND_ITEM = (
+_PAIR_AND_ITEM = _kept_in_use(
     sa.select(Location, Item).join(Item, Item.sku == sa.bindparam("sku")).where(_TWO_BARCODES)
 )
 
