@@ -123,6 +123,23 @@ def test_a_pick_list_is_picked_in_walking_order_with_refusals_and_a_short_pick(f
         done = session.scalar(sa.select(PickList).where(PickList.number == "PL2001"))
         assert done.status.value == "closed"
         assert [line.short_qty for line in done.lines if line.short_qty] == [visits[short][4] - 1]
+    # Undo on the finished list: the list opens again and leads back to the line's bin.
+    code, sku, _, ean, qty, _ = visits[-1]
+    gun.tap(
+        "Undo",
+        f"Undone: {qty} × {sku} from {SHIP} to {code}. Pick list PL2001 is open again.",
+        shot="undone",
+    )
+    assert gun.prompt() == f"Go to {code}, scan the bin"
+    gun.scan(code.replace("-", ""), f"Bin {code}: pick {qty}.")
+    picked = f"Picked: {qty} × {sku} from {code} to {SHIP}."
+    if qty == 1:
+        gun.scan("]E0" + ean, picked)
+    else:
+        gun.set_qty(qty, picked)
+    assert gun.prompt() == "Pick list done"
+    expected += [("reverse", sku, None, qty, SHIP, code), ("pick", sku, None, qty, code, SHIP)]
+    assert floor.movements() == expected
 
 
 def blind_task(floor):
