@@ -12,6 +12,7 @@ mistakes. FUZZ_EXAMPLES=1000 runs a longer hunt than the suite's 60 examples.
 """
 
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -51,6 +52,7 @@ ACTIONS = st.one_of(
     st.sampled_from(["qty", "confirm", "done", "cancel", "whole", "undo", "empty", "expiry",
                      "noexpiry", "short", "take", "blind", "none", "close", "to", "bogus"]),
 )
+UNDO = re.compile(r'name="undo" value="([^"]*)"')
 WORKERS = ["wendy", "wendy", "oscar"]  # two handhelds; the second now and then
 STATE_KEYS = ["receipt", "sku", "qty", "lot", "expiry", "from", "to", "list", "bin", "task",
               "counts", "whole", "all", "stage", "line"]
@@ -64,6 +66,7 @@ class Handheld:
     screen: str = "/move"
     state: dict = field(default_factory=dict)
     key: str = ""
+    undo: str = ""  # the movement the page offers to undo
 
 
 def stocked_site():
@@ -158,12 +161,13 @@ def test_no_input_on_any_floor_screen_is_a_server_error_or_breaks_the_ledger(app
                 gun.key = uuid.uuid4().hex
             data = {f"s_{k}": v for k, v in gun.state.items()}
             data.update(scan=r["scan"], action=r["action"], qty=r["qty"], date=r["date"],
-                        choose=r["choose"], key=gun.key, device=r["who"])
+                        choose=r["choose"], key=gun.key, device=r["who"], undo=gun.undo)
             response = gun.client.post(gun.screen, data=data, headers=SCAN_QUEUE)
             body = response.get_data(as_text=True)
             assert response.status_code in (200, 422), (gun.screen, data, body[:500])
             assert body.lstrip().startswith('<div id="step"'), (gun.screen, data, body[:300])
             gun.state = dict(HIDDEN.findall(body))
+            gun.undo = next(iter(UNDO.findall(body)), "")
             db.session.rollback()  # read what the requests wrote, not an old snapshot
             assert ledger_matches_balances()
 
