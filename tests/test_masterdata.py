@@ -240,3 +240,18 @@ def test_a_new_record_posted_without_its_key_field_is_refused_not_a_server_error
     sign_in(client, "ada", "4444")
     response = client.post(path, data={"description": "no key given"})
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("level", ["³", "1-³", "١-٣"])  # digits to str.isdigit(), not to int()
+def test_a_range_in_other_digits_is_refused_in_words(site, level):
+    with pytest.raises(Invalid) as refused:
+        masterdata.plan_range({"aisle": "C", "bay": "01", "level": level, "kind": "storage"})
+    assert refused.value.errors["level"].endswith("is not a range: write 01-20, 1-4 or A-B.")
+
+
+def test_a_range_of_a_billion_bays_is_refused_before_it_is_spelled_out(site):
+    with pytest.raises(Invalid) as refused:
+        masterdata.plan_range({"aisle": "C", "bay": "1-999999999", "kind": "storage"})
+    assert refused.value.errors["bay"] == (
+        "1-999999999 is 999,999,999 bays; make at most 2,000 bins at a time."
+    )

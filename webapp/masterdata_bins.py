@@ -119,7 +119,14 @@ def _expand(text: str, what: str, errors: dict) -> list[str]:
         first, dash, last = (p.strip() for p in part.partition("-"))
         if not dash:
             last = first
-        if first.isdigit() and last.isdigit() and int(first) <= int(last):
+        digits = re.fullmatch(r"[0-9]{1,10}", first) and re.fullmatch(r"[0-9]{1,10}", last)
+        if digits and int(first) <= int(last):
+            if int(last) - int(first) >= MAX_RANGE:  # refused before it is spelled out
+                errors[what] = (
+                    f"{part} is {int(last) - int(first) + 1:,} {what}s; "
+                    f"make at most {MAX_RANGE:,} bins at a time."
+                )
+                return []
             out += [str(n).zfill(len(first)) for n in range(int(first), int(last) + 1)]
         elif re.fullmatch(r"[A-Z]", first) and re.fullmatch(r"[A-Z]", last) and first <= last:
             out += [chr(c) for c in range(ord(first), ord(last) + 1)]
