@@ -150,25 +150,30 @@ def test_no_input_on_any_floor_screen_is_a_server_error_or_breaks_the_ledger(app
             handhelds[name] = Handheld(app.test_client())
             sign_in(handhelds[name].client, name)
         for r in [request for batch in batches for request in batch]:
-            gun = handhelds[r["who"]]
-            if r.get("fresh"):
-                gun.state = {}
-            if r["screen"]:
-                gun.screen = r["screen"]  # the state stays: a page from another screen
-            if r["edit"]:
-                gun.state[r["edit"][0]] = r["edit"][1]
-            if not r["resend"]:
-                gun.key = uuid.uuid4().hex
-            data = {f"s_{k}": v for k, v in gun.state.items()}
-            data.update(scan=r["scan"], action=r["action"], qty=r["qty"], date=r["date"],
-                        choose=r["choose"], key=gun.key, device=r["who"], undo=gun.undo)
-            response = gun.client.post(gun.screen, data=data, headers=SCAN_QUEUE)
-            body = response.get_data(as_text=True)
-            assert response.status_code in (200, 422), (gun.screen, data, body[:500])
-            assert body.lstrip().startswith('<div id="step"'), (gun.screen, data, body[:300])
-            gun.state = dict(HIDDEN.findall(body))
-            gun.undo = next(iter(UNDO.findall(body)), "")
+            send(handhelds[r["who"]], r)
             db.session.rollback()  # read what the requests wrote, not an old snapshot
             assert ledger_matches_balances()
 
     careless_workers()
+
+
+def send(gun: Handheld, r: dict) -> None:
+    """One request `r` from a handheld, as its page would send it; the page it gets back
+    becomes the handheld's. Fails on anything but the step (200) or a refusal (422)."""
+    if r.get("fresh"):
+        gun.state = {}
+    if r["screen"]:
+        gun.screen = r["screen"]  # the state stays: a page from another screen
+    if r["edit"]:
+        gun.state[r["edit"][0]] = r["edit"][1]
+    if not r["resend"]:
+        gun.key = uuid.uuid4().hex
+    data = {f"s_{k}": v for k, v in gun.state.items()}
+    data.update(scan=r["scan"], action=r["action"], qty=r["qty"], date=r["date"],
+                choose=r["choose"], key=gun.key, device=r["who"], undo=gun.undo)
+    response = gun.client.post(gun.screen, data=data, headers=SCAN_QUEUE)
+    body = response.get_data(as_text=True)
+    assert response.status_code in (200, 422), (gun.screen, data, body[:500])
+    assert body.lstrip().startswith('<div id="step"'), (gun.screen, data, body[:300])
+    gun.state = dict(HIDDEN.findall(body))
+    gun.undo = next(iter(UNDO.findall(body)), "")
