@@ -1,16 +1,18 @@
-"""Three handhelds at the same moment (a worker on two, another on a third), over HTTP, on
-both databases: whatever they send and however their requests interleave, the ledger and
-every document stay true.
+"""Three handhelds and the office at the same moment (a worker on two handhelds, another
+on a third), over HTTP, on both databases: whatever they send and however their requests
+interleave, the ledger and every document stay true.
 
 Hypothesis writes each handheld a plan: whole errands done right (a move, a receipt, a
 pick, a count) mixed with the floor fuzz's careless requests, now and then the same plan
 on both of one worker's handhelds (so that they run in step and their postings collide);
-the three run at once from a barrier. Every answer is the step or a refusal in words
-(never a 500), and afterwards: every balance equals the ledger; no pick list has more of
-an item picked than it asks for less what was recorded short, and a closed one has every
-unit picked or recorded short; no receipt has taken more of an item than it expects
-(over-receipt is blocked here); no count task was recorded twice. FUZZ_EXAMPLES sets the
-number of examples (suite: 15).
+and the office a few actions (bins out of use and back, the receipt closed, the pick list
+cancelled, counts raised, variances approved or rejected). All start together. Every
+answer is the step or a refusal in words (never a 500), and afterwards: every balance
+equals the ledger; no pick list has more of an item picked than it asks for less what was
+recorded short, and a closed one has every unit picked or recorded short; no receipt has
+taken more of an item than it expects (over-receipt is blocked here); no count task was
+recorded twice; no bin out of use holds stock. FUZZ_EXAMPLES sets the number of examples
+(suite: 15).
 """
 
 import os
@@ -25,9 +27,20 @@ from tests.conftest import sign_in
 from tests.helpers import ledger_matches_balances
 from tests.test_floor_fuzz import ERRANDS, REQUEST, Handheld, errand_requests, send, stocked_site
 from tests.test_ledger_properties import reset_data
-from webapp import stock
+from webapp import approvals, masterdata, receipts, stock
 from webapp.db import db
-from webapp.models import CountLine, DocStatus, MovementKind, PickList, Receipt
+from webapp.models import (
+    CountLine,
+    CountStatus,
+    DocStatus,
+    Location,
+    MovementKind,
+    PickList,
+    Receipt,
+    StockBalance,
+    User,
+)
+from webapp.stock import StockError
 
 HANDHELDS = [("wendy", "wendy-1"), ("wendy", "wendy-2"), ("oscar", "oscar-1")]
 
@@ -38,6 +51,61 @@ def plan(device: str):
     return st.lists(st.one_of(errands, errands, careless), min_size=1, max_size=6).map(
         lambda batches: [r for batch in batches for r in batch]
     )
+
+
+# The office at the same moment: bins out of use and back, the receipt closed, the pick
+# list cancelled, counts raised, waiting variances approved or rejected.
+OFFICE = st.lists(st.sampled_from([
+    ("bin", "A-01-02-A", False), ("bin", "A-01-02-A", True), ("bin", "B-01-01-A", False),
+    ("bin", "B-01-01-A", True), ("bin", "DOCK-1", False), ("bin", "DOCK-1", True),
+    ("close", "PO1001"), ("cancel", "PL7"), ("count", "A-01-01-A"), ("count", "A-01-02-A"),
+    ("approve",), ("reject",),
+]), max_size=6)
+
+
+def office_does(app, actions: list) -> None:
+    with app.app_context():
+        try:
+            boss = db.session.scalar(sa.select(User).where(User.username == "sam"))
+            for action in actions:
+                try:
+                    _office_action(boss, *action)
+                except StockError:  # refused in words (a bin holding stock...): fine
+                    db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def _office_action(boss, what, *args):
+    if what == "bin":
+        code, active = args
+        location = db.session.scalar(sa.select(Location).where(Location.code == code))
+        masterdata.set_location_active(boss, location.id, active)
+    elif what == "close":
+        receipts.close_receipt(boss, args[0])
+    elif what == "cancel":
+        pick_list = db.session.scalar(sa.select(PickList).where(PickList.number == args[0]))
+        masterdata.cancel_document(boss, masterdata.PICK_LISTS, pick_list.id)
+    elif what == "count":
+        masterdata.create_count_tasks(boss, "bin", args[0])
+    else:
+        waiting = db.session.scalars(
+            sa.select(CountLine.id).where(CountLine.status == CountStatus.PENDING)
+        ).all()
+        for line_id in waiting:
+            if what == "approve":
+                approvals.approve(boss, line_id, "checked")
+            else:
+                approvals.reject(boss, line_id, "count again")
+
+
+def bins_out_of_use_empty() -> list[str]:
+    held = db.session.execute(
+        sa.select(Location.code, StockBalance.quantity)
+        .join(StockBalance, StockBalance.location_id == Location.id)
+        .where(~Location.active, StockBalance.quantity > 0)
+    ).all()
+    return [f"{code} is out of use and holds {qty}" for code, qty in held]
 
 
 def pick_lists_true() -> list[str]:
@@ -85,15 +153,15 @@ def test_handhelds_at_once_keep_the_ledger_and_every_document_true(app):
     @settings(max_examples=examples, deadline=None, database=None,
               phases=[Phase.explicit, Phase.generate],  # a race need not happen twice
               suppress_health_check=[HealthCheck.too_slow])
-    @given(st.tuples(wendys, plan("oscar-1")).map(lambda t: [*t[0], t[1]]))
-    def at_once(plans):
+    @given(st.tuples(wendys, plan("oscar-1")).map(lambda t: [*t[0], t[1]]), OFFICE)
+    def at_once(plans, office):
         reset_data()
         stocked_site()
         guns = []
         for username, _ in HANDHELDS:
             guns.append(Handheld(app.test_client()))
             sign_in(guns[-1].client, username)
-        start, failures = threading.Barrier(len(guns)), []
+        start, failures = threading.Barrier(len(guns) + 1), []
         twinned = [[dict(r, who="") for r in p] for p in plans[:2]]
         in_step = threading.Barrier(2) if twinned[0] == twinned[1] else None
 
@@ -107,8 +175,16 @@ def test_handhelds_at_once_keep_the_ledger_and_every_document_true(app):
             except Exception as exc:  # noqa: BLE001 - reported below, with the others
                 failures.append(exc)
 
+        def run_office():
+            try:
+                start.wait(timeout=30)
+                office_does(app, office)
+            except Exception as exc:  # noqa: BLE001 - reported below, with the others
+                failures.append(exc)
+
         pairs = zip(guns, plans, strict=True)
         threads = [threading.Thread(target=run, args=pair) for pair in pairs]
+        threads.append(threading.Thread(target=run_office))
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -120,5 +196,6 @@ def test_handhelds_at_once_keep_the_ledger_and_every_document_true(app):
         assert pick_lists_true() == []
         assert receipts_true() == []
         assert counts_recorded_once() == []
+        assert bins_out_of_use_empty() == []
 
     at_once()
