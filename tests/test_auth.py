@@ -2,12 +2,16 @@
 
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from flask import jsonify
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from werkzeug.security import generate_password_hash
 
 from tests.conftest import PINS, csrf_token, make_app, sign_in
-from webapp import create_app
+from webapp import create_app, signin_rules
 from webapp.auth import deactivate_user, end_sessions, role_required
 from webapp.db import db
 from webapp.models import Role, User, utcnow
@@ -412,3 +416,37 @@ def test_production_sets_hsts_and_secure_lax_session_cookies_and_no_remember_coo
         with production.app_context():
             for engine in db.engines.values():
                 engine.dispose()
+
+
+_QUICK_DUMMY = generate_password_hash("no such user", "pbkdf2:sha256:1000")
+SIGN_IN_TEXT = st.one_of(
+    st.sampled_from(["", "wendy", "WENDY", " wendy ", "U0001", "]C0U0001", "1111", "0" * 64,
+                     "//evil.example", "/move", "https://evil.example/", "\\\\evil", "\x00"]),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40),
+)
+
+
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["/signin", "/signin/badge"]),
+                          st.fixed_dictionaries({
+                              "username": st.one_of(st.sampled_from(sorted(PINS)), SIGN_IN_TEXT),
+                              "pin": st.one_of(st.sampled_from(sorted(PINS.values())),
+                                               SIGN_IN_TEXT),
+                              "badge": SIGN_IN_TEXT,
+                              "next": SIGN_IN_TEXT})),
+                min_size=1, max_size=8))
+def test_no_sign_in_input_is_a_server_error_an_open_redirect_or_a_way_in(
+    client, site, monkeypatch, attempts
+):
+    # Unknown users are checked against a hash as quick as the site users' (not scrypt's).
+    monkeypatch.setattr(signin_rules, "_dummy_hash", lambda: _QUICK_DUMMY)
+    for path, fields in attempts:
+        response = client.post(path, data={**fields, "csrf_token": csrf_token(client)})
+        assert response.status_code < 500, (path, fields)
+        if response.status_code in (301, 302, 303):
+            assert urlsplit(response.location).netloc in ("", "localhost"), response.location
+        if client.get("/move").status_code == 200:  # signed in: only with a user's own PIN
+            assert path == "/signin", fields
+            assert PINS.get(fields["username"].strip().lower()) == fields["pin"], fields
+            client.post("/signout", data={"csrf_token": csrf_token(client)})
