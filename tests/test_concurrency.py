@@ -14,7 +14,16 @@ import sqlalchemy as sa
 
 from tests.conftest import build_site
 from tests.helpers import ledger_matches_balances
-from webapp import approvals, count_recording, masterdata, picking, receipts, steps, stock
+from webapp import (
+    approvals,
+    count_recording,
+    count_tasks,
+    masterdata,
+    picking,
+    receipts,
+    steps,
+    stock,
+)
 from webapp.db import db
 from webapp.models import (
     CountLine,
@@ -487,3 +496,19 @@ def test_deactivating_a_bin_as_a_move_into_it_commits_is_refused(pg_app):
     assert isinstance(result, masterdata.Invalid), result
     assert result.errors == {"active": "Bin A-01-02-A holds stock; move it out first."}
     assert db.session.scalar(sa.select(Location.active).where(Location.id == target))
+
+
+def test_the_cycle_schedule_run_twice_at_once_raises_one_task_per_bin(pg_app):
+    # Two hosts' cron jobs, or a cron job and a supervisor's second thought.
+    site = build_site()
+    for bin_code in ("A-01-01-A", "A-01-02-A", "B-01-01-A"):
+        receive(site, bin_code, 3)
+    db.session.commit()
+
+    results = at_once(pg_app, lambda i, user: count_tasks.schedule_cycle_counts(), workers=4)
+    db.session.rollback()
+    assert not [r for r in results if isinstance(r, Exception)], results
+    bins = db.session.scalars(
+        sa.select(CountTask.location_id).where(CountTask.status == DocStatus.OPEN)
+    ).all()
+    assert sorted(bins) == sorted([site.a1.id, site.a2.id, site.b1.id])

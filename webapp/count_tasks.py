@@ -91,17 +91,25 @@ def schedule_cycle_counts(every_days: int | None = None) -> list[CountTask]:
             )
         ).all()
     )
+    now, top = utcnow(), max(1, len(bins) // 5)
+    due = []
+    for rank, (location_id, _) in enumerate(bins):
+        interval = timedelta(days=every / 4 if rank < top else every)
+        last = last_counted.get(location_id)
+        if not (last and now - last < interval):
+            due.append(location_id)
+    # Locked before asking which have a task open: a second run at the same moment (two
+    # hosts' cron jobs) waits, then finds this one's tasks rather than numbering its own
+    # the same.
+    lock_bins(due)
     busy = set(
         db.session.scalars(
             sa.select(CountTask.location_id).where(CountTask.status == DocStatus.OPEN)
         )
     )
-    now, top = utcnow(), max(1, len(bins) // 5)
     created = []
-    for rank, (location_id, _) in enumerate(bins):
-        interval = timedelta(days=every / 4 if rank < top else every)
-        last = last_counted.get(location_id)
-        if location_id in busy or (last and now - last < interval):
+    for location_id in due:
+        if location_id in busy:
             continue
         task = CountTask(
             number=new_number("CC", location_id), location_id=location_id, source="cycle"
