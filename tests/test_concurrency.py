@@ -12,7 +12,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import build_site
+from tests.conftest import build_site, sign_in
 from tests.helpers import ledger_matches_balances
 from webapp import (
     approvals,
@@ -29,11 +29,13 @@ from webapp.models import (
     CountLine,
     CountTask,
     DocStatus,
+    Item,
     Location,
     PickLine,
     PickList,
     Receipt,
     ReceiptLine,
+    Role,
     StockBalance,
     StockMovement,
     User,
@@ -512,3 +514,49 @@ def test_the_cycle_schedule_run_twice_at_once_raises_one_task_per_bin(pg_app):
         sa.select(CountTask.location_id).where(CountTask.status == DocStatus.OPEN)
     ).all()
     assert sorted(bins) == sorted([site.a1.id, site.a2.id, site.b1.id])
+
+
+@pytest.mark.parametrize("save", ["item", "bin", "user", "receipt"])
+def test_one_new_record_saved_twice_at_once_is_made_once_and_the_second_told_why(pg_app, save):
+    # A double click on Create, or two people typing the same new SKU.
+    site = build_site()
+    boss_id = site.boss.id
+    db.session.commit()
+    admin = db.session.get(User, boss_id)
+    admin.role = Role.ADMIN
+    db.session.commit()
+    saves = {
+        "item": lambda who: masterdata.save_item(who, {"sku": "9001", "description": "New"}),
+        "bin": lambda who: masterdata.save_location(who, {"code": "C-01-01-A", "kind": "storage",
+                                                          "warehouse": "WH1"}),
+        "user": lambda who: masterdata.create_user(who, {"username": "nina", "name": "Nina",
+                                                         "role": "worker", "pin": "4455"}),
+        "receipt": lambda who: masterdata.save_document(who, masterdata.RECEIPTS, {
+            "number": "PO9001", "warehouse": "WH1", "lines": "1042,5"}),
+    }
+    results = at_once(pg_app, lambda i, user: saves[save](db.session.get(User, boss_id)),
+                      workers=4)
+    db.session.rollback()
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 3 and all(isinstance(r, masterdata.Invalid) for r in refused), refused
+
+
+def test_an_import_confirmed_twice_at_once_is_written_once_and_neither_fails(pg_app):
+    # A double click on "Import": the second finds the items made and changes nothing.
+    site = build_site()
+    site.boss.role = Role.ADMIN
+    db.session.commit()
+    text = "sku,description,uom,barcodes\n9001,New one,each,\n9002,New two,each,\n"
+    offices = []
+    for _ in range(2):
+        office = pg_app.test_client()
+        sign_in(office, "sam")
+        offices.append(office)
+
+    def confirm(i, user):
+        return offices[i].post("/admin/import/items/confirm", data={"text": text}).status_code
+
+    results = at_once(pg_app, confirm, workers=2)
+    db.session.rollback()
+    assert results == [302, 302], results
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 5

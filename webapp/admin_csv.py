@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from . import csvio
 from .admin import IMPORTS, bp
+from .masterdata_forms import once_more_if_beaten
 
 # --- CSV ---------------------------------------------------------------------------------
 
@@ -20,6 +21,7 @@ def _preview(kind: str, text: str) -> csvio.Preview:
     return csvio.preview_documents(io.StringIO(text), kind)
 
 
+@once_more_if_beaten  # a double click on Import: the second finds the rows made
 def _import(kind: str, text: str) -> csvio.ImportResult:
     if kind == "items":
         return csvio.import_items(io.StringIO(text), user=current_user)

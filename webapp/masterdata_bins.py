@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from . import audit, csvio
 from .barcodes import own_code
 from .db import db, write_transaction
-from .masterdata_forms import Invalid, _get, _parse, _switch, _warehouse
+from .masterdata_forms import Invalid, _get, _parse, _switch, _warehouse, once_more_if_beaten
 from .models import ItemBarcode, Location, StockBalance, User, Warehouse
 
 LOCATION_FIELDS = [c for c in csvio.LOCATION_COLUMNS if c != "warehouse"]
@@ -33,6 +33,7 @@ def _barcode_clash(barcode: str, location_id: int | None = None) -> str:
     return ""
 
 
+@once_more_if_beaten
 def save_location(user: User, values: dict, location_id: int | None = None) -> Location:
     """Create a bin or change one; a blank walking order for a new bin continues the last."""
     errors: dict[str, str] = {}
@@ -182,6 +183,7 @@ def plan_range(values: dict) -> RangePlan:
     return plan
 
 
+@once_more_if_beaten
 def create_range(user: User, values: dict) -> list[Location]:
     """Create every bin of the range, or none if any of them (or its barcode) exists."""
     with write_transaction() as session:

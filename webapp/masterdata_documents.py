@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from . import audit
 from .db import db, write_transaction
-from .masterdata_forms import Invalid, _get, _warehouse
+from .masterdata_forms import Invalid, _get, _warehouse, once_more_if_beaten
 from .models import (
     CountTask,
     DocStatus,
@@ -87,6 +87,7 @@ def _date(text: str, errors: dict) -> date | None:
         return None
 
 
+@once_more_if_beaten
 def save_document(user: User, kind: DocKind, values: dict, doc_id: int | None = None):
     """Create a receipt or pick list, or change one nobody has started on."""
     errors: dict[str, str] = {}

@@ -1,7 +1,11 @@
 """What every master-data form shares: Invalid (field -> message), parsing the sent fields,
-loading the row being edited, the warehouse field, and the audited on/off switch."""
+loading the row being edited, the warehouse field, the audited on/off switch, and a save
+that lost a race on a unique rule run once more."""
+
+import functools
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from . import audit, csvio
 from .db import db
@@ -15,6 +19,21 @@ class Invalid(StockError):
     def __init__(self, errors: dict[str, str]):
         super().__init__(" ".join(errors.values()))
         self.errors = errors
+
+
+def once_more_if_beaten(save):
+    """A save that lost a race on a unique rule (a double click on Create, two people
+    typing one new SKU at once) runs once more: it then sees the row that won and refuses
+    in words, as it would have a moment later. Its own transaction was rolled back."""
+
+    @functools.wraps(save)
+    def saved(*args, **kwargs):
+        try:
+            return save(*args, **kwargs)
+        except IntegrityError:
+            return save(*args, **kwargs)
+
+    return saved
 
 
 def _parse(values: dict, parsers: dict, errors: dict) -> dict:

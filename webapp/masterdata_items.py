@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from . import audit, csvio
 from .db import db, write_transaction
-from .masterdata_forms import Invalid, _get, _parse, _switch
+from .masterdata_forms import Invalid, _get, _parse, _switch, once_more_if_beaten
 from .models import Item, ItemBarcode, Location, StockMovement, User
 
 ITEM_FIELDS = [c for c in csvio.ITEM_COLUMNS if c != "barcodes"]
@@ -14,6 +14,7 @@ ITEM_FIELDS = [c for c in csvio.ITEM_COLUMNS if c != "barcodes"]
 _item_snapshot = csvio.item_state
 
 
+@once_more_if_beaten
 def save_item(user: User, values: dict, item_id: int | None = None) -> Item:
     """Create an item (item_id None) or change one, with its barcodes and pack quantities."""
     errors: dict[str, str] = {}

@@ -7,7 +7,7 @@ from werkzeug.security import generate_password_hash
 
 from . import audit, auth, users
 from .db import db, write_transaction
-from .masterdata_forms import Invalid, _get
+from .masterdata_forms import Invalid, _get, once_more_if_beaten
 from .models import Role, User
 from .stock import StockError
 
@@ -18,6 +18,7 @@ def _pin(pin: str, errors: dict) -> str:
     return pin
 
 
+@once_more_if_beaten
 def create_user(actor: User, values: dict) -> User:
     """Add a user with a role, PIN/password and optionally a badge."""
     errors: dict[str, str] = {}
