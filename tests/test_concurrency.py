@@ -426,8 +426,9 @@ def _held_open(*statements):
     return conn
 
 
-def _in_thread(app, work):
-    """Start work(user) in a thread of its own; a function that waits for its outcome."""
+def once_released(app, held, work):
+    """Run work(user) in a thread of its own, show that it waits for the `held`
+    transaction, commit that, and return what work returned (or raised)."""
     done: list = []
 
     def run():
@@ -441,14 +442,16 @@ def _in_thread(app, work):
                 db.session.remove()
 
     thread = threading.Thread(target=run)
-    thread.start()
-
-    def outcome():
-        thread.join(timeout=30)
-        assert not thread.is_alive(), "the thread hung"
-        return done[0]
-
-    return thread, outcome
+    try:
+        thread.start()
+        thread.join(timeout=1)
+        assert thread.is_alive(), "it should wait for the held transaction"
+        held.commit()
+    finally:
+        held.close()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the thread hung"
+    return done[0]
 
 
 def test_a_move_into_a_bin_as_it_is_deactivated_is_refused(pg_app):
@@ -461,15 +464,8 @@ def test_a_move_into_a_bin_as_it_is_deactivated_is_refused(pg_app):
         f"SELECT id FROM location WHERE id = {target} FOR UPDATE",
         f"UPDATE location SET active = false WHERE id = {target}",
     )
-    try:
-        thread, outcome = _in_thread(pg_app, lambda user: stock.move(
-            user, from_bin="A-01-01-A", to_bin="A-01-02-A", sku="1042", qty=2, key=key()))
-        thread.join(timeout=1)
-        assert thread.is_alive(), "the move should wait for the deactivation"
-        office.commit()
-    finally:
-        office.close()
-    result = outcome()
+    result = once_released(pg_app, office, lambda user: stock.move(
+        user, from_bin="A-01-01-A", to_bin="A-01-02-A", sku="1042", qty=2, key=key()))
     assert isinstance(result, StockError), result
     assert result.message == "Bin A-01-02-A is not in use; choose another bin."
     assert stock.on_hand("1042", "A-01-02-A") == 0 and ledger_matches_balances()
@@ -486,15 +482,8 @@ def test_deactivating_a_bin_as_a_move_into_it_commits_is_refused(pg_app):
         f" VALUES ({site.widget.id}, {target}, NULL, 3)",
     )
     boss_id = site.boss.id
-    try:
-        thread, outcome = _in_thread(pg_app, lambda user: masterdata.set_location_active(
-            db.session.get(User, boss_id), target, False))
-        thread.join(timeout=1)
-        assert thread.is_alive(), "the deactivation should wait for the move"
-        move.commit()
-    finally:
-        move.close()
-    result = outcome()
+    result = once_released(pg_app, move, lambda user: masterdata.set_location_active(
+        db.session.get(User, boss_id), target, False))
     assert isinstance(result, masterdata.Invalid), result
     assert result.errors == {"active": "Bin A-01-02-A holds stock; move it out first."}
     assert db.session.scalar(sa.select(Location.active).where(Location.id == target))
