@@ -1,6 +1,8 @@
 """Admin pages over HTTP: forms, 422 refusals, CSV import with preview, the role matrix."""
 
+import html
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +17,7 @@ from webapp.models import (
     Location,
     PickList,
     Receipt,
+    ReceiptLine,
     User,
 )
 
@@ -396,3 +399,51 @@ def test_items_are_exported_in_the_import_format(office):
     exported = text(office.get("/admin/export/items.csv"))
     assert exported.startswith("sku,description,uom,")
     assert "1042,Item 1042" in exported
+
+
+# --- a page left open while someone else saved -------------------------------------------
+
+def form_values(page: str) -> dict:
+    """What the page's edit form would send as it stands: its inputs' values (a checkbox
+    only when ticked), each select's chosen option, the textarea's text."""
+    form = page[page.index('class="admin-form"'):]
+    form = form[: form.index("</form>")]
+    values = {}
+    for tag in re.findall(r"<input [^>]*>", form):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name and ('type="checkbox"' not in tag or " checked" in tag):
+            values[name[1]] = html.unescape(value[1] if value else "")
+    for name, body in re.findall(r'<select name="([^"]+)">(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', body)
+        values[name] = chosen[1] if chosen else ""
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form,
+                                 re.S):
+        values[name] = html.unescape(body)
+    return values
+
+
+@pytest.mark.parametrize(
+    "url, field, theirs, mine",
+    [
+        ("/admin/items/{widget}", "description", "Widget, blue", "Widget, red"),
+        ("/admin/locations/{a1}", "zone", "B", "C"),
+        ("/admin/receipts/{po}", "supplier", "Acme Ltd", "Acme plc"),
+    ],
+)
+def test_an_edit_page_left_open_while_another_saved_refuses_and_shows_theirs(
+    office, site, url, field, theirs, mine
+):
+    po = Receipt(number="PO5", warehouse_id=site.warehouse.id, supplier="Acme")
+    po.lines = [ReceiptLine(item_id=site.widget.id, expected_qty=5)]
+    db.session.add(po)
+    db.session.commit()
+    url = url.format(widget=site.widget.id, a1=site.a1.id, po=po.id)
+    left_open = form_values(text(office.get(url)))
+    meanwhile = form_values(text(office.get(url)))  # another tab, another supervisor
+    assert office.post(url, data={**meanwhile, field: theirs}).status_code == 302
+    refused = office.post(url, data={**left_open, field: mine})
+    assert refused.status_code == 422
+    assert "changed by someone else since you opened it" in text(refused)
+    assert f'value="{theirs}"' in text(refused)  # the form now shows what they saved
+    again = office.post(url, data={**form_values(text(refused)), field: mine})
+    assert again.status_code == 302  # made again on what is there now, it is saved

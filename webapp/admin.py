@@ -15,7 +15,7 @@ from flask_login import current_user
 from . import audit, csvio, masterdata
 from .auth import role_required
 from .db import db
-from .masterdata import Invalid
+from .masterdata import ChangedMeanwhile, Invalid
 from .models import InventoryType, Item, Location, LocationKind, Role, Tracking, User
 from .request_input import whole_number
 
@@ -49,6 +49,11 @@ def _form(template: str, status: int = 200, **context):
     return render_template(f"admin/{template}", **context), status
 
 
+def _as_saved(state: dict) -> dict:
+    """A row's values for its edit form, with the version the form sends back ("seen")."""
+    return {**state, "seen": masterdata.version_of(state)}
+
+
 @bp.get("/")
 def index():
     """Links to every admin page."""
@@ -71,11 +76,14 @@ def item(id=None):
     """Create or edit an item with its barcodes."""
     found = db.get_or_404(Item, id) if id else None
     if request.method == "GET":
-        values = csvio.item_state(found) if found else {"uom": "EA", "active": True}
+        values = _as_saved(csvio.item_state(found)) if found else {"uom": "EA", "active": True}
         return _form("item.html", item=found, values=values, errors={})
     values = {**request.form, "active": "yes" if request.form.get("active") else "no"}
     try:
         saved = masterdata.save_item(current_user, values, id)
+    except ChangedMeanwhile as changed:  # show theirs, to make the change again on
+        values = _as_saved(csvio.item_state(found))
+        return _form("item.html", 422, item=found, values=values, errors=changed.errors)
     except Invalid as invalid:
         return _form("item.html", 422, item=found, values=values, errors=invalid.errors)
     flash(f"Item {saved.sku} saved.")
@@ -107,11 +115,16 @@ def location(id=None):
     """Create or edit one bin."""
     found = db.get_or_404(Location, id) if id else None
     if request.method == "GET":
-        values = csvio.location_state(found) if found else {"active": True, "kind": "storage"}
+        values = (
+            _as_saved(csvio.location_state(found)) if found else {"active": True, "kind": "storage"}
+        )
         return _form("location.html", location=found, values=values, errors={})
     values = {**request.form, "active": "yes" if request.form.get("active") else "no"}
     try:
         saved = masterdata.save_location(current_user, values, id)
+    except ChangedMeanwhile as changed:
+        values = _as_saved(csvio.location_state(found))
+        return _form("location.html", 422, location=found, values=values, errors=changed.errors)
     except Invalid as invalid:
         return _form("location.html", 422, location=found, values=values, errors=invalid.errors)
     flash(f"Bin {saved.code} saved.")

@@ -7,7 +7,7 @@ from flask_login import current_user
 from . import masterdata
 from .admin import _form, bp
 from .db import db
-from .masterdata import PICK_LISTS, RECEIPTS, Invalid
+from .masterdata import PICK_LISTS, RECEIPTS, ChangedMeanwhile, Invalid
 from .models import CountTask
 
 DOCS = {"receipts": RECEIPTS, "pick-lists": PICK_LISTS}
@@ -36,24 +36,33 @@ def document(kind, id=None):
     spec = _kind(kind)
     found = db.get_or_404(spec.model, id) if id else None
     if request.method == "GET":
-        values = {}
-        if found:
-            values = {
-                "number": found.number,
-                "lines": masterdata.lines_text(found, spec),
-                "supplier": getattr(found, "supplier", ""),
-                "expected_on": getattr(found, "expected_on", None) or "",
-            }
+        values = _as_saved(found, spec) if found else {}
         return _form("document.html", kind=kind, doc=found, values=values, errors={})
     values = request.form.to_dict()
     try:
         saved = masterdata.save_document(current_user, spec, values, id)
+    except ChangedMeanwhile as changed:  # show theirs, to make the change again on
+        values = _as_saved(found, spec)
+        return _form(
+            "document.html", 422, kind=kind, doc=found, values=values, errors=changed.errors
+        )
     except Invalid as invalid:
         return _form(
             "document.html", 422, kind=kind, doc=found, values=values, errors=invalid.errors
         )
     flash(f"{saved.number} saved.")
     return redirect(url_for("admin.documents", kind=kind))
+
+
+def _as_saved(doc, spec) -> dict:
+    """A document's values for its edit form, with the version the form sends back."""
+    return {
+        "number": doc.number,
+        "lines": masterdata.lines_text(doc, spec),
+        "supplier": getattr(doc, "supplier", ""),
+        "expected_on": getattr(doc, "expected_on", None) or "",
+        "seen": masterdata.version_of(masterdata.document_state(doc, spec)),
+    }
 
 
 @bp.post("/<any(receipts, 'pick-lists'):kind>/<int:id>/cancel")

@@ -31,13 +31,14 @@ from .masterdata_documents import (
     RECEIPTS,
     DocKind,
     cancel_document,
+    document_state,
     documents,
     lines_text,
     number_taken,
     parse_lines,
     save_document,
 )
-from .masterdata_forms import Invalid
+from .masterdata_forms import ChangedMeanwhile, Invalid, version_of
 from .masterdata_items import ITEM_FIELDS, items, save_item, set_item_active
 from .masterdata_users import all_users, change_role, create_user, deactivate_user, reset_pin
 
@@ -50,6 +51,7 @@ __all__ = [
     "PICK_LISTS",
     "RECEIPTS",
     "SEQUENCE_STEP",
+    "ChangedMeanwhile",
     "CountsMade",
     "DocKind",
     "Invalid",
@@ -60,6 +62,7 @@ __all__ = [
     "create_count_tasks",
     "create_range",
     "create_user",
+    "document_state",
     "deactivate_user",
     "documents",
     "items",
@@ -76,4 +79,5 @@ __all__ = [
     "save_location",
     "set_item_active",
     "set_location_active",
+    "version_of",
 ]

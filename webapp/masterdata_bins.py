@@ -9,7 +9,15 @@ import sqlalchemy as sa
 from . import audit, csvio
 from .barcodes import own_code
 from .db import db, write_transaction
-from .masterdata_forms import Invalid, _get, _parse, _switch, _warehouse, once_more_if_beaten
+from .masterdata_forms import (
+    Invalid,
+    _get,
+    _parse,
+    _switch,
+    _warehouse,
+    check_unchanged,
+    once_more_if_beaten,
+)
 from .models import ItemBarcode, Location, StockBalance, User, Warehouse
 
 LOCATION_FIELDS = [c for c in csvio.LOCATION_COLUMNS if c != "warehouse"]
@@ -42,6 +50,8 @@ def save_location(user: User, values: dict, location_id: int | None = None) -> L
     parsed = _parse(values, csvio.LOCATION_PARSERS, errors)
     with write_transaction() as session:
         location = _get(Location, location_id) if location_id else None
+        if location:
+            check_unchanged(values, csvio.location_state(location), f"Bin {location.code}")
         wh = location.warehouse if location else _warehouse(values.get("warehouse", ""), errors)
         code = parsed.get("code")
         if wh and code:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from . import audit
 from .db import db, write_transaction
-from .masterdata_forms import Invalid, _get, _warehouse, once_more_if_beaten
+from .masterdata_forms import Invalid, _get, _warehouse, check_unchanged, once_more_if_beaten
 from .models import (
     CountTask,
     DocStatus,
@@ -66,7 +66,8 @@ def lines_text(doc, kind: DocKind) -> str:
     return "\n".join(f"{line.item.sku} {getattr(line, kind.qty)}" for line in doc.lines)
 
 
-def _doc_snapshot(doc, kind: DocKind) -> dict:
+def document_state(doc, kind: DocKind) -> dict:
+    """A document's header and lines as the audit log keeps them."""
     fields = ["number", "status"] + (["supplier", "expected_on"] if kind is RECEIPTS else [])
     return {**audit.snapshot(doc, fields), "lines": lines_text(doc, kind)}
 
@@ -94,6 +95,8 @@ def save_document(user: User, kind: DocKind, values: dict, doc_id: int | None = 
     number = (values.get("number") or "").strip().upper()
     with write_transaction() as session:
         doc = _get(kind.model, doc_id) if doc_id else None
+        if doc is not None:
+            check_unchanged(values, document_state(doc, kind), doc.number)
         if not DOC_NUMBER.fullmatch(number):
             errors["number"] = "A number is 1-30 letters A-Z and digits (it is its barcode)."
         elif (doc is None or doc.number != number) and number_taken(number):
@@ -108,7 +111,7 @@ def save_document(user: User, kind: DocKind, values: dict, doc_id: int | None = 
         lines = parse_lines(values.get("lines", ""), errors)
         if errors:
             raise Invalid(errors)
-        before = _doc_snapshot(doc, kind) if doc else None
+        before = document_state(doc, kind) if doc else None
         if doc is None:
             doc = kind.model(number=number, warehouse_id=wh.id)
             session.add(doc)
@@ -123,7 +126,7 @@ def save_document(user: User, kind: DocKind, values: dict, doc_id: int | None = 
             kind.name,
             doc.id,
             before,
-            _doc_snapshot(doc, kind),
+            document_state(doc, kind),
         )
     return doc
 

@@ -1,8 +1,12 @@
 """What every master-data form shares: Invalid (field -> message), parsing the sent fields,
-loading the row being edited, the warehouse field, the audited on/off switch, and a save
-that lost a race on a unique rule run once more."""
+loading the row being edited and refusing a form opened before someone else saved it, the
+warehouse field, the audited on/off switch, and a save that lost a race on a unique rule
+run once more."""
 
 import functools
+import hashlib
+import json
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +23,34 @@ class Invalid(StockError):
     def __init__(self, errors: dict[str, str]):
         super().__init__(" ".join(errors.values()))
         self.errors = errors
+
+
+class ChangedMeanwhile(Invalid):
+    """The row was saved by someone else after this form was opened: nothing was saved."""
+
+
+def version_of(state: dict) -> str:
+    """A fingerprint of a row as its edit form shows it. The form sends back the one it was
+    opened with (field "seen"), and a save refuses if the row is no longer that: two people
+    editing one item, or a tab left open, never silently undo each other's change."""
+    text = json.dumps(state, sort_keys=True, default=_plain)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plain(value) -> str:
+    # 2.50 as typed and 2.5000 as read back from a NUMERIC column are one cost.
+    return str(value.normalize()) if isinstance(value, Decimal) else str(value)
+
+
+def check_unchanged(values: dict, state: dict, what: str) -> None:
+    """Refuse the save if the form was opened on another version of the row (read under
+    the row's lock). A request without "seen" (an import, a script) is not checked."""
+    seen = values.get("seen")
+    if seen is not None and seen != version_of(state):
+        raise ChangedMeanwhile({
+            "form": f"{what} was changed by someone else since you opened it. It is shown "
+            "as it is now: make your change again."
+        })
 
 
 def once_more_if_beaten(save):

@@ -5,7 +5,14 @@ import sqlalchemy as sa
 
 from . import audit, csvio
 from .db import db, write_transaction
-from .masterdata_forms import Invalid, _get, _parse, _switch, once_more_if_beaten
+from .masterdata_forms import (
+    Invalid,
+    _get,
+    _parse,
+    _switch,
+    check_unchanged,
+    once_more_if_beaten,
+)
 from .models import Item, ItemBarcode, Location, StockMovement, User
 
 ITEM_FIELDS = [c for c in csvio.ITEM_COLUMNS if c != "barcodes"]
@@ -23,6 +30,8 @@ def save_item(user: User, values: dict, item_id: int | None = None) -> Item:
     parsed = _parse(values, csvio.ITEM_PARSERS, errors)
     with write_transaction() as session:
         item = _get(Item, item_id) if item_id else None
+        if item:
+            check_unchanged(values, _item_snapshot(item), f"Item {item.sku}")
         sku = parsed.get("sku")
         other = sku and session.scalar(sa.select(Item.id).where(Item.sku == sku))
         if other and other != item_id:
