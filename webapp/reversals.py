@@ -91,4 +91,3 @@ def last_undoable(user: User, movement_id: int | None = None) -> StockMovement:
             f"{current_app.config['UNDO_MINUTES']} minutes old; ask a supervisor to correct it."
         )
     return last
-
