@@ -3,12 +3,13 @@
 import html
 import io
 import re
+import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import csrf_token, sign_in
-from webapp import users
+from webapp import receipts, users
 from webapp.db import db
 from webapp.models import (
     AuditEntry,
@@ -447,3 +448,16 @@ def test_an_edit_page_left_open_while_another_saved_refuses_and_shows_theirs(
     assert f'value="{theirs}"' in text(refused)  # the form now shows what they saved
     again = office.post(url, data={**form_values(text(refused)), field: mine})
     assert again.status_code == 302  # made again on what is there now, it is saved
+
+
+def test_a_receipt_started_since_its_edit_page_was_opened_says_it_cannot_change(office, site):
+    po = Receipt(number="PO6", warehouse_id=site.warehouse.id, supplier="Acme")
+    po.lines = [ReceiptLine(item_id=site.widget.id, expected_qty=5)]
+    db.session.add(po)
+    db.session.commit()
+    left_open = form_values(text(office.get(f"/admin/receipts/{po.id}")))
+    receipts.receive_on_receipt(site.worker, "PO6", to_bin="DOCK-1", sku="1042", qty=1,
+                                key=uuid.uuid4().hex)  # a worker starts unloading
+    refused = office.post(f"/admin/receipts/{po.id}", data={**left_open, "supplier": "Other"})
+    assert refused.status_code == 422
+    assert "PO6 has been started on the floor; it cannot change." in text(refused)

@@ -95,14 +95,15 @@ def save_document(user: User, kind: DocKind, values: dict, doc_id: int | None = 
     number = (values.get("number") or "").strip().upper()
     with write_transaction() as session:
         doc = _get(kind.model, doc_id) if doc_id else None
+        if doc is not None and (doc.status != DocStatus.OPEN or _started(doc)):
+            # Said first: a document started since the form was opened cannot change at all.
+            raise Invalid({"form": f"{_under_way(doc)}; it cannot change."})
         if doc is not None:
             check_unchanged(values, document_state(doc, kind), doc.number)
         if not DOC_NUMBER.fullmatch(number):
             errors["number"] = "A number is 1-30 letters A-Z and digits (it is its barcode)."
         elif (doc is None or doc.number != number) and number_taken(number):
             errors["number"] = f"Number {number} is taken by another document."
-        if doc is not None and (doc.status != DocStatus.OPEN or _started(doc)):
-            errors["form"] = f"{doc.number} is {doc.status.value} or started; it cannot change."
         wh = _warehouse(values.get("warehouse", ""), errors) if doc is None else None
         header = {}
         if kind is RECEIPTS:
@@ -131,6 +132,12 @@ def save_document(user: User, kind: DocKind, values: dict, doc_id: int | None = 
     return doc
 
 
+def _under_way(doc) -> str:
+    if doc.status != DocStatus.OPEN:
+        return f"{doc.number} is {doc.status.value.replace('_', ' ')}"
+    return f"{doc.number} has been started on the floor"
+
+
 def _started(doc) -> bool:
     if isinstance(doc, PickList) and doc.assigned_to_id:
         return True
@@ -143,7 +150,7 @@ def cancel_document(user: User, kind: DocKind, doc_id: int, reason: str = ""):
     with write_transaction():
         doc = _get(kind.model, doc_id)
         if doc.status != DocStatus.OPEN or (kind.model is not CountTask and _started(doc)):
-            raise Invalid({"form": f"{doc.number} is {doc.status.value} or started already."})
+            raise Invalid({"form": f"{_under_way(doc)} already."})
         audit.record(
             user,
             "cancel",
