@@ -167,21 +167,15 @@ def _claim(user: User, list_id: int) -> bool:
     return claimed.rowcount == 1
 
 
-def _locked(number: str) -> PickList:
+def _locked(number: str) -> PickList | None:
     """The list, its row locked FOR NO KEY UPDATE until commit, with its lines read afresh."""
-    db.session.execute(
-        sa.select(PickList.id).where(PickList.number == number).with_for_update(key_share=True)
-    )
-    query = (
+    return db.session.scalar(
         sa.select(PickList)
         .where(PickList.number == number)
+        .with_for_update(key_share=True)
         .options(sa.orm.selectinload(PickList.lines))
         .execution_options(populate_existing=True)
     )
-    pick_list = db.session.scalar(query)
-    if pick_list is None:
-        raise StockError(f"There is no pick list {number}.")
-    return pick_list
 
 
 @posting
@@ -191,6 +185,8 @@ def pick_on_list(
     """Pick toward a list in progress: never more of an item than the list still asks for."""
     qty = stock.parse_quantity(qty)
     pick_list = _locked(number)
+    if pick_list is None:
+        raise StockError(f"There is no pick list {number}.")
     if pick_list.assigned_to_id != user.id:
         raise StockError(f"Pick list {number} is not yours to pick; take a list first.")
     if pick_list.status != DocStatus.IN_PROGRESS:
@@ -220,10 +216,7 @@ def pick_on_list(
 def reopen_for_undo(movement) -> str:
     """Undoing a pick that finished its list opens the list again for its worker. The list's
     number if it was reopened, else ""."""
-    query = sa.select(PickList).where(PickList.number == movement.reference)
-    pick_list = db.session.scalar(
-        query.with_for_update(key_share=True).execution_options(populate_existing=True)
-    )
+    pick_list = _locked(movement.reference)
     if pick_list is None or pick_list.status != DocStatus.CLOSED:
         return ""
     pick_list.status, pick_list.closed_at = DocStatus.IN_PROGRESS, None
