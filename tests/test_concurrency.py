@@ -27,6 +27,7 @@ from webapp import (
 from webapp.db import db
 from webapp.models import (
     CountLine,
+    CountStatus,
     CountTask,
     DocStatus,
     Item,
@@ -549,3 +550,26 @@ def test_an_import_confirmed_twice_at_once_is_written_once_and_neither_fails(pg_
     db.session.rollback()
     assert results == [302, 302], results
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 5
+
+
+def test_a_count_recorded_as_a_move_into_its_bin_commits_includes_the_move(pg_app):
+    # The count keeps the system quantity "at the moment of counting": with a move into the
+    # bin in flight, that moment is after it, not between its movement and its balance.
+    site = build_site()
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=10, key=key())
+    db.session.add(CountTask(number="CT2", location_id=site.a1.id))
+    db.session.commit()
+    bin_id, item_id, user_id = site.a1.id, site.widget.id, site.worker.id
+    move = _held_open(  # what a move of 3 into the bin holds until it commits
+        f"SELECT id FROM location WHERE id = {bin_id} FOR KEY SHARE",
+        "INSERT INTO stock_movement (kind, item_id, to_location_id, quantity, user_id,"
+        " device_id, created_at, reference, reason, idempotency_key)"
+        f" VALUES ('receive', {item_id}, {bin_id}, 3, {user_id}, '', now(), '', '', 'k-in')",
+        f"UPDATE stock_balance SET quantity = quantity + 3 WHERE location_id = {bin_id}",
+    )
+    task = once_released(pg_app, move, lambda user: count_recording.record(
+        user, "CT2", {("1042", ""): 13}))
+    assert not isinstance(task, Exception), task
+    db.session.expire_all()
+    (line,) = db.session.get(CountTask, task.id).lines
+    assert (line.system_qty, line.counted_qty, line.status) == (13, 13, CountStatus.MATCHED)

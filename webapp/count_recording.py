@@ -16,6 +16,7 @@ from .models import (
     CountTask,
     DocStatus,
     Item,
+    Location,
     Lot,
     StockBalance,
     StockMovement,
@@ -39,6 +40,12 @@ def _record(user: User, number: str, counted: dict[tuple[str, str], int]) -> Cou
     task = task_for(user, number, lock=True)
     if task.status != DocStatus.OPEN:
         raise StockError(f"Count {number} is already done.")
+    # The bin locked FOR UPDATE: a posting in flight into or out of it (which holds it FOR
+    # KEY SHARE) commits first, so the system quantity and the last movement are read
+    # after it, never between its movement and its balance; the next waits a moment.
+    db.session.execute(
+        sa.select(Location.id).where(Location.id == task.location_id).with_for_update()
+    )
     held = {
         (item_id, lot_id): qty
         for item_id, lot_id, qty in db.session.execute(
