@@ -169,3 +169,24 @@ def test_without_javascript_a_receipt_is_received_through_plain_form_posts(
     gun.scan("DOCK01", f"Received: 1 × {sku} into {DOCK}.", shot="nojs-received")
     assert floor.movements() == [("receive", sku, None, 1, None, DOCK)]
     assert floor.on_hand(sku, DOCK) == 1
+
+
+def test_undo_pressed_while_scans_wait_names_the_movement_it_was_pressed_on(floor, page):
+    # The queue sends the Undo after the scans before it, when the page shows another
+    # movement: it must still mean the one on screen when it was pressed.
+    sku, _, ean = plain_item(floor)
+    gun = blind_receipt(floor, page)
+    gun.scan(ean, re.compile(rf"^{sku} .*: 1\.$"))
+    gun.scan("DOCK01", f"Received: 1 × {sku} into {DOCK}.")
+    answers = []
+    page.on("response", lambda r: answers.append(r) if r.request.method == "POST" else None)
+    floor.slow(300)
+    type_scan(page, ean)
+    type_scan(page, "DOCK01")
+    page.locator("#step button", has_text="Undo").tap()  # pressed on the first receipt
+    expect(page.locator("#step .status")).to_have_text(
+        re.compile(r"^You have recorded another movement since"), timeout=10_000
+    )
+    assert len(answers) == 3
+    assert band(answers[1].text()) == f"Received: 1 × {sku} into {DOCK}."
+    assert floor.movements() == [("receive", sku, None, 1, None, DOCK)] * 2  # nothing undone
