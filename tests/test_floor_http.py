@@ -146,7 +146,8 @@ def test_a_message_keeps_each_code_on_one_line_and_shows_a_scan_as_plain_text(
     scan = Scanner(signed_in_client, "/receive")
     assert band(scan("DOCK1")).startswith('That is bin <span class="code">DOCK-1</span>; scan')
     assert band(scan("<b>A-1</b>")) == (
-        'Unknown barcode “&lt;b&gt;<span class="code">A-1</span>&lt;/b&gt;”.'
+        'Unknown barcode “&lt;b&gt;<span class="code">A-1</span>&lt;/b&gt;”; '
+        "scan a receipt, or choose one below."
     )
 
 

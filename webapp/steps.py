@@ -85,6 +85,8 @@ def read_entry() -> Entry:
 
 def wrong_kind(scan: Scan, wanted: str) -> str:
     """The message for a scan of the wrong kind: say what it was and what is wanted."""
+    if scan.kind is ScanKind.UNKNOWN and ";" not in scan.message:  # say what to do
+        return f"{scan.message.rstrip('.')}; {wanted}."
     if scan.kind in (ScanKind.UNKNOWN, ScanKind.INVALID):
         return scan.message
     return f"That is {scan.describe()}; {wanted}."
