@@ -192,9 +192,12 @@
   }
 
   // --- feedback a worker notices without looking -------------------------------------------
+  // Made on the first key press (a browser plays sound only after one). The browser
+  // suspends it when the screen sleeps or the tab is hidden: wake it at the next scan.
   function unlockAudio() {
-    if (audio || !(window.AudioContext || window.webkitAudioContext)) return;
-    audio = new (window.AudioContext || window.webkitAudioContext)();
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) audio = new Context();
+    if (audio && audio.state === "suspended") audio.resume();
   }
 
   function tone(freq, start, length, type) {
