@@ -48,7 +48,7 @@ def test_a_matching_blind_count_closes_the_task_and_posts_nothing(site, task):
     assert w("5012345678900").message == "1042: 13."
     assert w("4006381333931").prompt == "Scan the lot of 2001"
     assert w("L1").message == "2001 lot L1: 1."
-    assert w(action="qty", qty="5").message == "Set to 5."
+    assert w(action="qty", qty="5").message == "2001 lot L1: set to 5."
     assert w(action="done").message == "Counted A-01-01-A: it matches."
     assert lines() == [
         ("1042", "", 13, 13, CountStatus.MATCHED),

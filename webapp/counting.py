@@ -89,7 +89,7 @@ def advance(user: User, entry: Entry) -> Step:
         n = entry.typed_qty.strip()
         last = tuple(json.loads(s["last"]))
         counts[last] = 0 if n == "0" else stock.parse_quantity(n)
-        return view(_with(s, counts), f"Set to {counts[last]}.", ok=True)
+        return view(_with(s, counts), f"{_label(*last)}: set to {counts[last]}.", ok=True)
     if not entry.scan.strip():
         return view(s)
     if s.get("pending"):  # a lot-tracked item waits for its lot
@@ -152,8 +152,11 @@ def _add(s: dict, counts: dict, sku: str, lot: str, units: int) -> Step:
     counts[key] = counts.get(key, 0) + units
     s = _with(s, counts)
     s["last"] = json.dumps(key)
-    label = f"{sku} lot {lot}" if lot else sku
-    return view(s, f"{label}: {counts[key]}.", ok=True)
+    return view(s, f"{_label(sku, lot)}: {counts[key]}.", ok=True)
+
+
+def _label(sku: str, lot: str) -> str:
+    return f"{sku} lot {lot}" if lot else sku
 
 
 def _counts(s: dict) -> dict[tuple[str, str], int]:

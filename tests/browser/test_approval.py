@@ -70,7 +70,7 @@ def count(gun: Handheld, floor, code: str, held, off: int) -> None:
         counted = qty + off if n == 0 else qty
         gun.scan(ean, f"{sku}: 1.")
         if counted != 1:
-            gun.set_qty(counted, f"Set to {counted}.")
+            gun.set_qty(counted, f"{sku}: set to {counted}.")
     gun.tap("Done", f"Counted {code}: 1 difference sent to a supervisor.", "warn")
 
 

@@ -170,9 +170,9 @@ def test_a_bin_is_counted_blind_and_a_variance_waits_for_a_supervisor(floor, pag
     # Blind: the screen never shows what the system holds.
     shown = set(re.findall(r"\d+", page.locator("#step").inner_text()))
     assert not {str(q) for _, _, q in held} & shown - set(re.findall(r"\d+", code + number))
-    gun.set_qty(first_qty - 1, f"Set to {first_qty - 1}.")
+    gun.set_qty(first_qty - 1, f"{first}: set to {first_qty - 1}.")
     gun.scan(second_ean, f"{second}: 1.", suffix=TAB)
-    gun.set_qty(second_qty, f"Set to {second_qty}.", press="Set")
+    gun.set_qty(second_qty, f"{second}: set to {second_qty}.", press="Set")
     shots(page, "count-before-done")
     more = len(held) - 2
     differences = 1 + more
