@@ -1,5 +1,7 @@
 """The application factory's configuration: secrets, databases, SQLite settings."""
 
+import secrets
+
 import pytest
 import sqlalchemy as sa
 from flask import request
@@ -21,6 +23,23 @@ def test_development_generates_a_secret_key_once_and_keeps_it(tmp_path, monkeypa
     second = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
     assert len(first) == 64 and first == second
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_workers_starting_together_all_keep_the_key_written_first(tmp_path, monkeypatch):
+    """gunicorn's workers start at once: one that finds no key file and makes a key while
+    another writes its own must take the key on disk, or each signs sessions differently
+    and a worker's requests sign out those of the other."""
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    theirs = "b" * 64
+
+    def another_worker_wins_meanwhile(_n):
+        (tmp_path / "secret_key").write_text(theirs)
+        return "a" * 64
+
+    monkeypatch.setattr(secrets, "token_hex", another_worker_wins_meanwhile)
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"] == theirs
+    assert (tmp_path / "secret_key").read_text() == theirs
+    assert [p.name for p in tmp_path.iterdir() if "secret" in p.name] == ["secret_key"]
 
 
 def test_production_cookies_are_secure(tmp_path):

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask import Flask, request
@@ -96,6 +97,20 @@ def _secret_key(app: Flask) -> None:
         raise RuntimeError("SECRET_KEY is not set. Set it in the environment to run in production.")
     key_file = Path(app.instance_path) / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        _create_once(key_file, secrets.token_hex(32))
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _create_once(path: Path, text: str) -> None:
+    """Write `path` whole, owner-only, unless another process (gunicorn's workers start
+    together) got there first: then theirs stands, so every worker signs with one key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    with os.fdopen(handle, "w") as f:
+        f.write(text)
+    try:
+        os.link(draft, path)  # atomic, and refuses to replace a file that exists
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(draft)
