@@ -195,13 +195,25 @@ def test_exported_items_import_back_unchanged_and_export_the_same_text(app):
     csvio.export_items(second)
     assert second.getvalue() == text
     lines = text.splitlines()
-    assert lines[0] == ITEMS_HEADER.strip()
+    assert lines[0] == ITEMS_HEADER.strip().replace("safety_stock,", "safety_stock,zone,")
     assert lines[1] == (
-        '5001,"Hex bolt M8x40 zinc, box of 100",BX,component,none,12.50,10,5,yes,'
+        '5001,"Hex bolt M8x40 zinc, box of 100",BX,component,none,12.50,10,5,,yes,'
         "05012345000015;15012345000012*12"
     )
-    assert lines[2].endswith(",mro,none,7.90,0,0,yes,00036000291452")
-    assert lines[3].endswith(",resale,lot,6.90,4,2,no,")
+    assert lines[2].endswith(",mro,none,7.90,0,0,,yes,00036000291452")
+    assert lines[3].endswith(",resale,lot,6.90,4,2,,no,")
+
+
+def test_an_items_putaway_zone_must_be_a_zone_the_bins_have(site):
+    text = "sku,zone\n1042,A\n2001,\n3001,RESERVE\n"
+    result = csvio.import_items(csv_file(text))
+    assert [(e.row, e.column) for e in result.errors] == [(4, "zone")]
+    assert result.errors[0].message == (
+        "no bin is in zone RESERVE; name a zone the bins have, or leave it blank"
+    )
+    assert csvio.import_items(csv_file(text.replace("RESERVE", "A"))).ok
+    zones = {sku: item.zone for sku, item in items().items()}
+    assert zones == {"1042": "A", "2001": "", "3001": "A"}
 
 
 # --- bins ------------------------------------------------------------------------------

@@ -76,6 +76,16 @@ def test_editing_an_item_changes_its_fields_and_replaces_its_barcodes(admin, sit
     assert count(ItemBarcode) == 2  # milk's own barcode is untouched
 
 
+def test_an_items_putaway_zone_is_one_the_bins_have_or_none(admin, site):
+    with pytest.raises(Invalid) as refused:
+        masterdata.save_item(admin, {"sku": "1042", "zone": "RESERVE"}, site.widget.id)
+    assert refused.value.errors == {
+        "zone": "No bin is in zone RESERVE; name a zone the bins have, or leave it blank."
+    }
+    assert masterdata.save_item(admin, {"sku": "1042", "zone": "A"}, site.widget.id).zone == "A"
+    assert masterdata.save_item(admin, {"sku": "1042", "zone": ""}, site.widget.id).zone == ""
+
+
 def test_deactivating_an_item_keeps_it_but_switches_it_off(admin, site):
     masterdata.set_item_active(admin, site.widget.id, False)
     assert db.session.get(Item, site.widget.id).active is False

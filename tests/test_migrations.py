@@ -65,12 +65,10 @@ def test_migrations_build_the_models_schema_on_postgresql(tmp_path):
 def _superseded_migration(app):
     """0005 marks waiting variances that a newer count of the bin replaced; its CHECK
     accepts the new status, and going back restores both."""
-    from tests.conftest import build_site
     from webapp.models import CountLine
 
     with app.app_context():
-        upgrade(revision="0004")
-        site = build_site()
+        site = _site_as_of(revision="0004")
         for number in ("CT1", "CT2"):
             task_id = _count_task_as_of_0005(number, site.a1.id, "manual")
             db.session.add(CountLine(task_id=task_id, item_id=site.widget.id, system_qty=5,
@@ -97,6 +95,18 @@ def test_the_superseded_status_migrates_both_ways_on_postgresql(tmp_path):
     _on_postgresql(tmp_path, _superseded_migration)
 
 
+def _site_as_of(revision: str):
+    """The test site in a database at an earlier revision: made through today's models at
+    the head, then taken down (each step down keeps the rows, losing the newer columns)."""
+    from tests.conftest import build_site
+
+    upgrade()
+    site = build_site()
+    db.session.remove()
+    downgrade(revision=revision)
+    return site
+
+
 def _count_task_as_of_0005(number: str, location_id: int, source: str) -> int:
     """A count task row as the schema before 0006 has it (the model has moved on)."""
     return db.session.execute(
@@ -112,11 +122,8 @@ def _count_task_as_of_0005(number: str, location_id: int, source: str) -> int:
 def _holds_picking_migration(app):
     """0006 moves "this bin is held from picking" out of a task's source into its own
     column: a short pick's task holds its bin, others do not; going back restores it."""
-    from tests.conftest import build_site
-
     with app.app_context():
-        upgrade(revision="0005")
-        site = build_site()
+        site = _site_as_of(revision="0005")
         _count_task_as_of_0005("CS1", site.a1.id, "short_pick")
         _count_task_as_of_0005("CT1", site.a2.id, "manual")
         db.session.commit()

@@ -49,6 +49,21 @@ def test_an_item_nowhere_else_is_suggested_the_first_empty_bin_in_walking_order(
     ]
 
 
+def test_an_item_with_a_putaway_zone_is_suggested_the_first_empty_bin_of_that_zone(site):
+    site.b1.zone = site.widget.zone = "RESERVE"  # B-01-01-A: last in walking order
+    db.session.commit()
+    receive(site, qty=5)
+
+    def suggested() -> str:
+        return moving.suggest_bin(site.widget, site.warehouse.id).code
+
+    assert suggested() == "B-01-01-A"  # not A-01-01-A, first in walking order but zone A
+    receive(site, sku="2001", lot="L1", qty=1, to="B-01-01-A")
+    assert suggested() == "A-01-01-A"  # the zone is full: the first empty bin anywhere
+    receive(site, qty=2, to="A-01-02-A")
+    assert suggested() == "A-01-02-A"  # a bin holding the item comes first, in any zone
+
+
 def test_moving_from_a_storage_bin_counts_each_scan_and_takes_a_typed_quantity(site):
     receive(site, qty=30, to="A-01-01-A")
     w = Worker(moving, site.worker)

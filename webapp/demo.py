@@ -146,6 +146,7 @@ def _item(i: ItemPlan) -> Item:
         unit_cost=i.unit_cost,
         reorder_point=i.reorder_point,
         safety_stock=i.safety_stock,
+        zone=i.zone,
     )
     item.barcodes = [ItemBarcode(code=code, pack_qty=qty) for code, qty in i.barcodes]
     return item

@@ -42,6 +42,7 @@ class ItemPlan:
     reorder_point: int
     safety_stock: int
     barcodes: list[tuple[str, int]] = field(default_factory=list)  # (GTIN-14, pack_qty)
+    zone: str = ""  # its putaway zone: the demo puts raw stock (sheets, bars, drums) in reserve
 
 
 @dataclass
@@ -156,6 +157,7 @@ def _plan_items(rng: random.Random) -> list[ItemPlan]:
                 reorder_point=reorder,
                 safety_stock=reorder // 2,
                 barcodes=barcodes,
+                zone="RESERVE" if kind == InventoryType.RAW else "PICK",
             )
         )
     return items

@@ -43,6 +43,9 @@ def save_item(user: User, values: dict, item_id: int | None = None) -> Item:
                 errors["barcodes"] = f"Barcode {code} belongs to item {sku_of}."
             elif session.scalar(sa.select(Location.id).where(Location.barcode == code)):
                 errors["barcodes"] = f"{code} is a bin's barcode."
+        if parsed.get("zone") and parsed["zone"] not in csvio.bin_zones():
+            reason = csvio.no_such_zone(parsed["zone"])
+            errors["zone"] = f"{reason[0].upper()}{reason[1:]}."
         tracking = parsed.get("tracking")
         if item and tracking and tracking != item.tracking and _has_movements(item.id):
             errors["tracking"] = f"{item.sku} has stock movements; its tracking cannot change."

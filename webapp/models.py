@@ -118,6 +118,8 @@ class Item(db.Model):
     unit_cost: Mapped[Decimal] = mapped_column(sa.Numeric(12, 4), default=Decimal(0))
     reorder_point: Mapped[int] = mapped_column(default=0)
     safety_stock: Mapped[int] = mapped_column(default=0)
+    # Where its stock is put away when no bin holds it yet: a zone of the bins (Location.zone).
+    zone: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
 
     barcodes: Mapped[list["ItemBarcode"]] = relationship(

@@ -19,7 +19,8 @@ PUTAWAY_KINDS = (LocationKind.PICK, LocationKind.STORAGE)
 
 def suggest_bin(item: Item, warehouse_id: int, exclude: int | None = None) -> Location | None:
     """Where to put an item away: a bin that already holds it (pick face first, then the
-    one holding most), else the first empty storage bin in walking order."""
+    one holding most), else the first empty bin in walking order in the item's putaway
+    zone, else (no zone named, or none empty there) the first empty bin anywhere."""
     holding = db.session.scalar(
         sa.select(Location)
         .join(StockBalance, StockBalance.location_id == Location.id)
@@ -37,7 +38,7 @@ def suggest_bin(item: Item, warehouse_id: int, exclude: int | None = None) -> Lo
     if holding:
         return holding
     occupied = sa.select(balance.c.location_id).where(balance.c.quantity > 0)
-    return db.session.scalar(
+    empty = (
         sa.select(Location)
         .where(
             Location.kind.in_(PUTAWAY_KINDS),
@@ -48,6 +49,8 @@ def suggest_bin(item: Item, warehouse_id: int, exclude: int | None = None) -> Lo
         .order_by(Location.sequence)
         .limit(1)
     )
+    in_zone = db.session.scalar(empty.where(Location.zone == item.zone)) if item.zone else None
+    return in_zone or db.session.scalar(empty)
 
 
 def putaway_list() -> list[dict]:

@@ -8,9 +8,10 @@ warehouse and code, must be there; a new item needs a description, a new bin a k
 blank cell means the field's default. Export writes exactly what import reads.
 
 Items: sku, description, uom, inventory_type, tracking, unit_cost, reorder_point,
-safety_stock, active, barcodes. `barcodes` lists an item's barcodes separated by `;`,
-each `CODE` (one unit per scan) or `CODE*PACK` (PACK units per scan, a case), e.g.
-`05012345678900;15012345678907*12`. The list replaces the item's barcodes.
+safety_stock, zone, active, barcodes. `zone` is where its stock is put away when no bin
+holds it: a zone the bins have, or blank. `barcodes` lists an item's barcodes separated
+by `;`, each `CODE` (one unit per scan) or `CODE*PACK` (PACK units per scan, a case),
+e.g. `05012345678900;15012345678907*12`. The list replaces the item's barcodes.
 
 Bins: warehouse, code, kind, zone, aisle, bay, level, position, sequence, active. The
 code is printed on the label (A-01-02-B); its barcode is the code without dashes.
@@ -23,10 +24,12 @@ from .documents import export_documents, import_documents, preview_documents
 from .items import (
     ITEM_COLUMNS,
     ITEM_PARSERS,
+    bin_zones,
     check_items,
     export_items,
     import_items,
     item_state,
+    no_such_zone,
     preview_items,
 )
 from .locations import (
@@ -42,8 +45,8 @@ from .sheet import BadValue, ImportResult, Preview, RowError, read_sheet
 
 __all__ = [
     "BadValue", "ITEM_COLUMNS", "ITEM_PARSERS", "ImportResult", "LOCATION_COLUMNS",
-    "LOCATION_PARSERS", "Preview", "RowError", "check_items", "check_locations",
+    "LOCATION_PARSERS", "Preview", "RowError", "bin_zones", "check_items", "check_locations",
     "export_documents", "export_items", "export_locations", "import_documents",
-    "import_items", "import_locations", "item_state", "location_state",
+    "import_items", "import_locations", "item_state", "location_state", "no_such_zone",
     "preview_documents", "preview_items", "preview_locations", "read_sheet",
 ]

@@ -1,5 +1,5 @@
 """Items as CSV: sku, description, uom, inventory_type, tracking, unit_cost,
-reorder_point, safety_stock, active, barcodes."""
+reorder_point, safety_stock, zone, active, barcodes."""
 
 import csv
 
@@ -47,6 +47,7 @@ ITEM_COLUMNS = [
     "unit_cost",
     "reorder_point",
     "safety_stock",
+    "zone",
     "active",
     "barcodes",
 ]
@@ -60,6 +61,7 @@ ITEM_PARSERS = {
     "unit_cost": _cost,
     "reorder_point": _whole,
     "safety_stock": _whole,
+    "zone": _limited(20),
     "active": _flag,
     "barcodes": _barcodes,
 }
@@ -75,6 +77,7 @@ def _item_rows(sheet: Sheet) -> tuple[list[_Row], list[RowError], dict[str, Item
     owner = {b.code: sku for sku, item in items.items() for b in item.barcodes}
     bin_barcodes = set(db.session.scalars(sa.select(Location.barcode)))
     moved = set(db.session.scalars(sa.select(StockMovement.item_id).distinct()))
+    zones = bin_zones()
     rows, first_row, barcode_row = [], {}, {}
     new_codes = {}  # sku -> its barcodes after this import, where the file lists them
     for number, cells in sheet.rows:
@@ -106,6 +109,8 @@ def _item_rows(sheet: Sheet) -> tuple[list[_Row], list[RowError], dict[str, Item
                     "it cannot change now",
                 )
             )
+        if values.get("zone") and values["zone"] not in zones:
+            errors.append(RowError(row.number, "zone", no_such_zone(values["zone"])))
         for code, _ in values.get("barcodes", []):
             if code in barcode_row:
                 where = f"also on row {barcode_row[code]}"
@@ -184,6 +189,15 @@ def import_items(fileobj, user=None) -> ImportResult:
     return result
 
 
+def bin_zones() -> set[str]:
+    """The zones bins are in: what an item's putaway zone may name."""
+    return set(db.session.scalars(sa.select(Location.zone).distinct()))
+
+
+def no_such_zone(zone: str) -> str:
+    return f"no bin is in zone {zone}; name a zone the bins have, or leave it blank"
+
+
 def item_state(item: Item) -> dict:
     """An item's fields and barcodes as the audit log keeps them."""
     barcodes = sorted(item.barcodes, key=lambda b: (b.pack_qty, b.code))
@@ -221,6 +235,7 @@ def export_items(fileobj) -> int:
                 _money(item.unit_cost),
                 item.reorder_point,
                 item.safety_stock,
+                item.zone,
                 "yes" if item.active else "no",
                 ";".join(b.code if b.pack_qty == 1 else f"{b.code}*{b.pack_qty}" for b in barcodes),
             ]
