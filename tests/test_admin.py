@@ -185,6 +185,18 @@ def test_editing_an_item_through_the_form_shows_its_values_and_saves_them(office
     assert db.session.get(Item, site.widget.id, populate_existing=True).description == "Widget v2"
 
 
+def test_an_items_putaway_zone_is_set_in_its_form_and_shown_in_the_list(office, site):
+    form = {"sku": "1042", "description": "Widget"}
+    response = office.post(f"/admin/items/{site.widget.id}", data={**form, "zone": "Q"})
+    assert response.status_code == 422
+    assert "No bin is in zone Q; name a zone the bins have, or leave it blank." in text(response)
+    response = office.post(f"/admin/items/{site.widget.id}", data={**form, "zone": "A"})
+    assert response.status_code == 302
+    listed = text(office.get("/admin/items"))
+    row = re.search(r"<tr[^>]*>\s*<td><a[^>]*>1042</a></td>.*?</tr>", listed, re.S).group(0)
+    assert "<td>A</td>" in row
+
+
 def test_deactivating_an_item_through_the_list(office, site):
     office.post(f"/admin/items/{site.milk.id}/active", data={"active": "no"})
     assert db.session.get(Item, site.milk.id, populate_existing=True).active is False
