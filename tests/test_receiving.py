@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from tests import flowdriver
 from webapp import receipts, receiving, stock
 from webapp.db import db
-from webapp.models import DocStatus, Lot, Receipt, ReceiptLine, StockMovement
+from webapp.models import DocStatus, Lot, PickList, Receipt, ReceiptLine, StockMovement
 
 
 @pytest.fixture
@@ -54,6 +54,9 @@ def test_a_scan_of_the_wrong_kind_says_what_it_was_and_what_to_scan(site, po):
     assert step.message == "That is bin DOCK-1; scan a receipt, or choose one below."
     w("PO1001")
     assert w("A0101A").message == "That is bin A-01-01-A; scan an item."
+    db.session.add(PickList(number="PL7", warehouse_id=site.warehouse.id))
+    db.session.commit()
+    assert w("PL7").message == "That is pick list PL7; scan an item, or another receipt."
     assert w("5012345678900").ok
     assert w("PO1001").message == "That is receipt PO1001; scan the bin or dock it goes to."
     assert movements() == []

@@ -4,7 +4,7 @@ see where it is. Read-only; it shares the scanning surface with the flows."""
 from . import inventory
 from .models import User
 from .scan import ScanKind
-from .steps import Entry, Step
+from .steps import Entry, Step, wrong_kind
 
 
 def advance(user: User, entry: Entry) -> Step:
@@ -24,9 +24,7 @@ def advance(user: User, entry: Entry) -> Step:
         rows = inventory.where_is(lots=scan.lots)
         said = f"Lot {scan.lot or scan.text}: {_how_much(rows)}."
         return view({}, said, data={"places": rows})
-    if scan.kind in (ScanKind.UNKNOWN, ScanKind.INVALID):
-        return view({}).refuse(scan.message)
-    return view({}).refuse(f"That is {scan.describe()}; scan a bin, an item or a lot.")
+    return view({}).refuse(wrong_kind(scan, "scan a bin, an item or a lot"))
 
 
 def _how_much(places: list) -> str:

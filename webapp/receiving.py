@@ -56,7 +56,10 @@ def _scanned(user: User, entry: Entry, s: dict) -> Step:
     scan = entry.resolved({"document": "document", "lot": "lot"}.get(stage, "item"))
     if stage == "document" or (stage == "item" and scan.kind == ScanKind.DOCUMENT):
         if scan.kind != ScanKind.DOCUMENT or not isinstance(scan.document, Receipt):
-            return view(s).refuse(wrong_kind(scan, "scan a receipt, or choose one below"))
+            wanted = "scan a receipt, or choose one below"
+            if stage == "item":  # a receipt under way: another one may be scanned instead
+                wanted = "scan an item, or another receipt"
+            return view(s).refuse(wrong_kind(scan, wanted))
         receipt = receipts.open_receipt(scan.document.number)
         return view({"receipt": receipt.number}, f"Receiving {receipt.number}.", ok=True)
     if stage == "item":
