@@ -108,3 +108,16 @@ def test_the_keyboard_setting_is_remembered_on_the_device(floor, context):
     worker.focused()
     page.reload()
     expect(page.locator("#scan")).to_have_attribute("inputmode", "text")
+
+
+def test_a_quantity_the_browser_would_not_send_is_answered_in_words(floor, page):
+    """The quantity field asks for a numeric keypad; the browser must still send what was
+    typed, so the worker reads the server's sentence, not a browser bubble or nothing."""
+    sign_in(page, floor.url)
+    worker = Handheld(page)
+    worker.open(f"{floor.url}/move")
+    worker.scan("A-01-01-A", "Bin A-01-01-A.")
+    worker.scan("100283", "1 × 100283.")
+    worker.set_qty("-3", "Quantity must be at least 1 (you entered -3).", "error")
+    worker.set_qty("1.5", "“1.5” is not a quantity: enter a whole number of units.", "error")
+    worker.set_qty("2", "Quantity set to 2.")
