@@ -48,6 +48,10 @@ def test_a_matching_blind_count_closes_the_task_and_posts_nothing(site, task):
     assert w("5012345678900").message == "1042: 13."
     assert w("4006381333931").prompt == "Scan the lot of 2001"
     assert w("L1").message == "2001 lot L1: 1."
+    assert w(action="qty", qty="-2").message == (
+        "A count cannot be below 0 (you typed -2); type 0 for none."
+    )
+    assert w(action="qty", qty="00").message == "2001 lot L1: set to 0."
     assert w(action="qty", qty="5").message == "2001 lot L1: set to 5."
     assert w(action="done").message == "Counted A-01-01-A: it matches."
     assert lines() == [

@@ -7,6 +7,7 @@ webapp/count_tasks.py's; both are re-exported here, so callers import them from 
 """
 
 import json
+import re
 
 import sqlalchemy as sa
 
@@ -86,9 +87,8 @@ def advance(user: User, entry: Entry) -> Step:
     if entry.action == "qty":
         if not s.get("last"):
             return view(s).refuse("Scan an item first, then type how many.")
-        n = entry.typed_qty.strip()
         last = tuple(json.loads(s["last"]))
-        counts[last] = 0 if n == "0" else stock.parse_quantity(n)
+        counts[last] = _counted(entry.typed_qty)
         return view(_with(s, counts), f"{_label(*last)}: set to {counts[last]}.", ok=True)
     if not entry.scan.strip():
         return view(s)
@@ -153,6 +153,16 @@ def _add(s: dict, counts: dict, sku: str, lot: str, units: int) -> Step:
     s = _with(s, counts)
     s["last"] = json.dumps(key)
     return view(s, f"{_label(sku, lot)}: {counts[key]}.", ok=True)
+
+
+def _counted(typed: str) -> int:
+    """A typed count: none (0) up to the most units a quantity may be."""
+    text = typed.strip()
+    if re.fullmatch(r"[+-]?0+", text):
+        return 0
+    if text.startswith("-"):
+        raise StockError(f"A count cannot be below 0 (you typed {text[:20]}); type 0 for none.")
+    return stock.parse_quantity(text)
 
 
 def _label(sku: str, lot: str) -> str:
