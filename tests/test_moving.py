@@ -130,7 +130,7 @@ def test_a_bin_with_two_lots_asks_which_lot(site):
     w("A0101A")
     step = w("4006381333931")
     assert step.prompt == "Scan the lot" and "2 lots" in step.message
-    assert w("L9").message == "Bin A-01-01-A holds no lot L9 of 2001."
+    assert w("L9").message == "Bin A-01-01-A holds no lot L9 of 2001; scan a lot it holds."
     w("L2")
     w(action="qty", qty="5")
     assert w("B0101A").message == "Moved: 5 × 2001 lot L2 from A-01-01-A to B-01-01-A."

@@ -170,7 +170,7 @@ def _lot_chosen(s: dict, lot_code: str, source=None, item=None, contents=None) -
     held = {(lot.code if lot else ""): qty for it, lot, qty in contents if it.id == item.id}
     if lot_code not in held:
         return view(s, contents=contents, item=item).refuse(
-            f"Bin {source.code} holds no lot {lot_code} of {item.sku}."
+            f"Bin {source.code} holds no lot {lot_code} of {item.sku}; scan a lot it holds."
         )
     if lot_code:
         s["lot"] = lot_code
