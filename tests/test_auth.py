@@ -80,6 +80,17 @@ def test_a_badge_scan_asks_for_the_pin_and_then_signs_in(client, site):
     assert signed_in_as(client) == "Wendy Worker"
 
 
+def test_a_label_that_is_not_a_badge_is_said_at_once_and_an_unknown_code_asks_for_the_pin(
+    client, site
+):
+    response = post_badge(client, "A0101A")  # the bin label beside the charging rack
+    assert response.status_code == 422
+    assert "That is bin A-01-01-A, not a badge: scan your badge." in text(response)
+    assert 'name="badge" value=""' in text(response)
+    # A code that names nothing may be a badge: the PIN decides, as for every badge.
+    assert 'name="badge" value="ZZZZ9"' in text(post_badge(client, "ZZZZ9"))
+
+
 def test_the_signin_page_autofocuses_the_badge_field(client, app):
     page = text(client.get("/signin"))
     assert '<input id="badge" name="badge" value=""' in page

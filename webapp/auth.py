@@ -35,6 +35,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from .db import db
 from .errors import wants_json
 from .models import Role, User
+from .scan import ScanKind, resolve
 from .signin_rules import (
     SigninRefused,
     check_signin,
@@ -181,6 +182,12 @@ def badge_signin():
     if not badge:
         return _signin_page("Scan your badge first."), 422
     if not pin:
+        # A label that is plainly something else (the bin label beside the charger) is
+        # said at once; any other code may be a badge, so the PIN decides, and a wrong
+        # one reads the same for every badge.
+        scanned = resolve(request.form.get("badge", ""), "badge")
+        if scanned.kind not in (ScanKind.USER, ScanKind.UNKNOWN, ScanKind.INVALID):
+            return _signin_page(f"That is {scanned.describe()}, not a badge: scan your badge."), 422
         return _signin_page(badge=badge)
     try:
         user = check_signin(pin, badge=badge)
