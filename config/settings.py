@@ -35,6 +35,11 @@ CYCLE_COUNT_DAYS = 90
 # the browser tests can fill the scan queue the way a slow network does. 0 is off.
 SLOW_SCANS_MS = 0
 
+# A scan's answer that has not come within this many seconds is given up and the scan sent
+# again with the same key (safe: it posts once). A handheld roaming between access points
+# can otherwise wait minutes on a connection that has silently gone.
+SCAN_ANSWER_SECONDS = 10
+
 # A worker may reverse their own last movement for this many minutes.
 UNDO_MINUTES = 5
 

@@ -13,6 +13,8 @@
   var queue = [];
   var sending = false;
   var audio = null;
+  // An answer not back by then is given up and the scan sent again with its key.
+  var answerWithinMs = (Number(form.getAttribute("data-answer-within")) || 10) * 1000;
 
   function newKey() {
     var bytes = new Uint8Array(16);
@@ -110,7 +112,7 @@
       queue.shift();
       sending = false;
       pump();
-    }, function () { // no answer (offline, server restarting): keep it, try again
+    }, function () { // no answer (offline, server restarting, timed out): keep it, try again
       sending = false;
       showWaiting();
       setTimeout(pump, 2000);
@@ -121,10 +123,13 @@
     var data = new FormData(form);
     ["scan", "action", "qty", "date", "undo"].forEach(function (n) { data.delete(n); });
     Object.keys(fields).forEach(function (n) { data.set(n, fields[n]); });
+    var giveUp = new AbortController();
+    var timer = setTimeout(function () { giveUp.abort(); }, answerWithinMs);
     return fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
       credentials: "same-origin",
+      signal: giveUp.signal, // aborts the answer's body too, if it stalls half-way
       // HX-Current-URL: a signed-out device is sent to sign in and then back here.
       headers: { "HX-Request": "true", "HX-Target": "step", "HX-Current-URL": location.href },
     }).then(function (response) {
@@ -142,7 +147,7 @@
         if (/^\s*<div id="step"/.test(html)) swapStep(html);
         else showPage(html);
       });
-    });
+    }).finally(function () { clearTimeout(timer); });
   }
 
   // An answer that is not a step (the page expired, forbidden): show it whole, as a plain

@@ -113,6 +113,33 @@ def test_an_answer_lost_on_the_way_back_is_resent_with_its_key_and_posts_once(fl
     assert floor.on_hand(sku, DOCK) == 2
 
 
+def test_an_answer_that_never_comes_is_given_up_and_the_scan_resent_with_its_key(floor, page):
+    """A handheld roaming between access points: the connection goes quiet with the scan
+    posted and no answer, and without a time limit the queue would wait for minutes."""
+    floor.app.config["SCAN_ANSWER_SECONDS"] = 1
+    sku, description, ean = plain_item(floor)
+    gun = blind_receipt(floor, page)
+    gun.scan(ean, f"{sku} {description}: 1.")
+    stalled = []
+
+    def stall_the_answer(route):
+        if route.request.method == "POST" and not stalled:
+            stalled.append(route.fetch())  # the server posts the receipt; nothing comes back
+        else:
+            route.continue_()
+
+    page.route(f"{floor.url}/receive", stall_the_answer)
+    type_scan(page, "DOCK01")
+    type_scan(page, ean)  # the next scan waits its turn behind the stalled one
+    waiting = page.locator("#step .status-waiting")
+    waiting.wait_for()
+    assert waiting.inner_text() == "No connection: 2 scan(s) waiting, sending again…"
+    assert floor.movements() == [("receive", sku, None, 1, None, DOCK)]
+    gun.act(lambda: None, f"{sku} {description}: 1.", "ok", None)  # both answered, in order
+    assert floor.movements() == [("receive", sku, None, 1, None, DOCK)]
+    assert len(stalled) == 1
+
+
 def test_a_server_failure_is_said_in_red_and_the_scans_after_it_go_through(floor, page):
     sku, description, ean = plain_item(floor)
     gun = blind_receipt(floor, page)
