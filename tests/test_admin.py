@@ -269,7 +269,7 @@ def test_changing_a_role_takes_effect_at_the_users_next_request(app, office, sit
     sam = app.test_client()
     sign_in(sam, "sam")
     assert sam.get("/admin/").status_code == 403
-    office.post(f"/admin/users/{site.boss.id}/role", data={"role": "admin"})
+    office.post(f"/admin/users/{site.boss.id}", data={"role": "admin"})
     assert sam.get("/admin/").status_code == 200
 
 
@@ -279,6 +279,96 @@ def test_resetting_a_pin_signs_the_user_out_and_the_new_pin_works(app, office, s
     office.post(f"/admin/users/{site.worker.id}/pin", data={"pin": "8080"})
     assert wendy.get("/").status_code == 302
     sign_in(wendy, "wendy", "8080")
+
+
+def _user_form(office, user_id) -> dict:
+    """The details form of a user's page, as the admin's browser would send it back."""
+    page = text(office.get(f"/admin/users/{user_id}"))
+    form = page[page.index('id="user-form"'):]
+    form = form[:form.index("</form>")]
+    values = dict(re.findall(r'<input name="([a-z]+)" type="text" value="([^"]*)"', form))
+    values["role"] = re.search(r'<option value="([a-z]+)" selected', form).group(1)
+    values["seen"] = re.search(r'name="seen" value="([0-9a-f]+)"', form).group(1)
+    return values
+
+
+def test_a_lost_badge_is_replaced_and_only_the_new_one_signs_in(app, office, site):
+    db.session.get(User, site.worker.id).badge = "W0001"
+    db.session.commit()
+    values = _user_form(office, site.worker.id)
+    assert values["badge"] == "W0001" and values["name"] == "Wendy Worker"
+    response = office.post(f"/admin/users/{site.worker.id}",
+                           data={**values, "badge": " ]C0w0002 ", "name": "Wendy Wu"})
+    assert response.status_code == 302
+    assert "Saved." in text(office.get(response.headers["Location"]))
+    wendy = db.session.get(User, site.worker.id, populate_existing=True)
+    assert (wendy.badge, wendy.name, wendy.role.value) == ("W0002", "Wendy Wu", "worker")
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "user")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert (entry.before, entry.after) == ({"badge": "W0001", "name": "Wendy Worker"},
+                                           {"badge": "W0002", "name": "Wendy Wu"})
+    handheld = app.test_client()
+    old = handheld.post("/signin/badge", data={
+        "badge": "W0001", "pin": "1111", "csrf_token": csrf_token(handheld)})
+    assert old.status_code != 302
+    new = handheld.post("/signin/badge", data={
+        "badge": "W0002", "pin": "1111", "csrf_token": csrf_token(handheld)})
+    assert new.status_code == 302
+
+
+def test_a_user_page_left_open_while_another_admin_saved_saves_nothing(office, site):
+    stale = _user_form(office, site.worker.id)
+    fresh = _user_form(office, site.worker.id)
+    assert office.post(f"/admin/users/{site.worker.id}",
+                       data={**fresh, "role": "supervisor"}).status_code == 302
+    # The first admin still sees "worker" and means to change only the name.
+    response = office.post(f"/admin/users/{site.worker.id}", data={**stale, "name": "W. Wu"})
+    assert response.status_code == 422
+    assert "changed by someone else since you opened it" in text(response)
+    wendy = db.session.get(User, site.worker.id, populate_existing=True)
+    assert (wendy.name, wendy.role.value) == ("Wendy Worker", "supervisor")
+    assert 'value="supervisor" selected' in text(response)  # shown as it is now
+
+
+@pytest.mark.parametrize("badge, said", [
+    ("S0001", "Badge S0001 belongs to sam."),
+    ("A0101A", "A0101A is the barcode of bin A-01-01-A; a badge needs a code of its own."),
+    ("5012345678900", "5012345678900 is the barcode of item 1042"),
+    ("W-1", "A badge code is 4-30 characters of 0-9 and A-Z."),
+])
+def test_a_badge_that_cannot_be_told_apart_is_refused(app, office, site, badge, said):
+    db.session.get(User, site.boss.id).badge = "S0001"
+    db.session.commit()
+    values = _user_form(office, site.worker.id)
+    response = office.post(f"/admin/users/{site.worker.id}", data={**values, "badge": badge})
+    assert response.status_code == 422 and said in html.unescape(text(response))
+    assert db.session.get(User, site.worker.id, populate_existing=True).badge is None
+    created = office.post("/admin/users/new", data={
+        "username": "kim", "role": "worker", "pin": "5566", "badge": badge})
+    assert created.status_code == 422 and said in html.unescape(text(created))
+
+
+def test_an_admin_cannot_change_their_own_role_on_their_page(office, admin):
+    values = _user_form(office, admin.id)
+    response = office.post(f"/admin/users/{admin.id}", data={**values, "role": "worker"})
+    assert response.status_code == 422 and "cannot change your own role" in text(response)
+    assert db.session.get(User, admin.id, populate_existing=True).role.value == "admin"
+
+
+def test_a_user_switched_off_by_mistake_is_switched_back_on(app, office, site):
+    office.post(f"/admin/users/{site.worker.id}/deactivate", data={"reason": "wrong row"})
+    page = text(office.get(f"/admin/users/{site.worker.id}"))
+    assert "Switch back on" in page and "Switch off and sign out now" not in page
+    response = office.post(f"/admin/users/{site.worker.id}/activate")
+    assert response.status_code == 302
+    assert "Switched back on" in text(office.get(response.headers["Location"]))
+    wendy = app.test_client()
+    sign_in(wendy, "wendy")
+    assert wendy.get("/").status_code == 200
+    actions = db.session.scalars(sa.select(AuditEntry.action).where(
+        AuditEntry.entity == "user", AuditEntry.entity_id == site.worker.id)
+        .order_by(AuditEntry.id)).all()
+    assert actions[-2:] == ["deactivate", "activate"]
 
 
 # --- documents and counts ------------------------------------------------------------------

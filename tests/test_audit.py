@@ -59,7 +59,7 @@ def test_changing_an_items_barcodes_is_recorded(admin, site):
 def test_creating_bins_users_documents_and_counts_is_recorded(admin, site):
     masterdata.create_range(admin, {"aisle": "C", "bay": "1-2", "kind": "pick"})
     user = masterdata.create_user(admin, {"username": "kim", "role": "worker", "pin": "1234"})
-    masterdata.change_role(admin, user.id, "supervisor")
+    masterdata.save_user(admin, user.id, {"role": "supervisor"})
     masterdata.deactivate_user(admin, user.id, reason="left the company")
     masterdata.save_document(admin, RECEIPTS, {"number": "PO1", "lines": "1042 3"})
     masterdata.create_count_tasks(admin, "bin", "A-01-01-A")

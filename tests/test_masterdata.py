@@ -174,7 +174,7 @@ def test_a_user_with_a_short_pin_or_a_taken_badge_is_refused(admin):
 
 def test_an_admin_cannot_change_their_own_role_or_switch_themselves_off(admin):
     with pytest.raises(Invalid):
-        masterdata.change_role(admin, admin.id, "worker")
+        masterdata.save_user(admin, admin.id, {"role": "worker"})
     with pytest.raises(Invalid):
         masterdata.deactivate_user(admin, admin.id)
 

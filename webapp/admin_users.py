@@ -5,9 +5,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from . import masterdata
-from .admin import _form, bp
+from .admin import _as_saved, _form, bp
 from .db import db
-from .masterdata import Invalid
+from .masterdata import ChangedMeanwhile, Invalid
 from .models import Role, User
 
 # --- users -------------------------------------------------------------------------------
@@ -35,20 +35,26 @@ def user_new():
 
 
 @bp.get("/users/<int:id>")
-def user(id, errors=None, status=200):
-    """One user: role, PIN reset, deactivation."""
+def user(id, errors=None, status=200, values=None):
+    """One user: name, role and badge; PIN reset; switching off or back on."""
     found = db.get_or_404(User, id)
-    return _form("user.html", status, user=found, errors=errors or {}, roles=list(Role))
+    values = values or _as_saved(masterdata.user_state(found))
+    return _form(
+        "user.html", status, user=found, values=values, errors=errors or {}, roles=list(Role)
+    )
 
 
-@bp.post("/users/<int:id>/role")
-def user_role(id):
-    """Change a user's role."""
+@bp.post("/users/<int:id>")
+def user_save(id):
+    """Change a user's name, role or badge."""
+    db.get_or_404(User, id)
     try:
-        masterdata.change_role(current_user, id, request.form.get("role", ""))
+        masterdata.save_user(current_user, id, request.form.to_dict())
+    except ChangedMeanwhile as changed:  # shown as it is now, to make the change again on
+        return user(id, changed.errors, 422)
     except Invalid as invalid:
-        return user(id, invalid.errors, 422)
-    flash("Role changed.")
+        return user(id, invalid.errors, 422, values=request.form.to_dict())
+    flash("Saved.")
     return redirect(url_for("admin.user", id=id))
 
 
@@ -73,3 +79,12 @@ def user_deactivate(id):
         return user(id, invalid.errors, 422)
     flash("User switched off and signed out.")
     return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:id>/activate")
+def user_activate(id):
+    """Switch a user back on; they sign in with the PIN and badge they had."""
+    db.get_or_404(User, id)
+    masterdata.activate_user(current_user, id)
+    flash("Switched back on: the user can sign in again.")
+    return redirect(url_for("admin.user", id=id))

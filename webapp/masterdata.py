@@ -40,7 +40,15 @@ from .masterdata_documents import (
 )
 from .masterdata_forms import ChangedMeanwhile, Invalid, version_of
 from .masterdata_items import ITEM_FIELDS, items, save_item, set_item_active
-from .masterdata_users import all_users, change_role, create_user, deactivate_user, reset_pin
+from .masterdata_users import (
+    activate_user,
+    all_users,
+    create_user,
+    deactivate_user,
+    reset_pin,
+    save_user,
+    user_state,
+)
 
 __all__ = [
     "COUNT_TASKS",
@@ -56,9 +64,9 @@ __all__ = [
     "DocKind",
     "Invalid",
     "RangePlan",
+    "activate_user",
     "all_users",
     "cancel_document",
-    "change_role",
     "create_count_tasks",
     "create_range",
     "create_user",
@@ -77,7 +85,9 @@ __all__ = [
     "save_document",
     "save_item",
     "save_location",
+    "save_user",
     "set_item_active",
     "set_location_active",
+    "user_state",
     "version_of",
 ]

@@ -1,4 +1,5 @@
-"""Users for the office: add one, change a role, switch one off, reset a PIN, list them."""
+"""Users for the office: add one, change one's name, role or badge, switch one off or
+back on, reset a PIN, list them."""
 
 import re
 
@@ -7,9 +8,12 @@ from werkzeug.security import generate_password_hash
 
 from . import audit, auth, users
 from .db import db, write_transaction
-from .masterdata_forms import Invalid, _get, once_more_if_beaten
+from .masterdata_forms import Invalid, _get, _switch, check_unchanged, once_more_if_beaten
 from .models import Role, User
+from .scan import ScanKind, resolve
 from .stock import StockError
+
+USER_FIELDS = ["name", "role", "badge"]
 
 
 def _pin(pin: str, errors: dict) -> str:
@@ -23,9 +27,7 @@ def create_user(actor: User, values: dict) -> User:
     """Add a user with a role, PIN/password and optionally a badge."""
     errors: dict[str, str] = {}
     pin = _pin(values.get("pin", ""), errors)
-    badge = auth.normalise_badge(values.get("badge", "")) or None
-    if badge and db.session.scalar(sa.select(User.id).where(User.badge == badge)):
-        errors["badge"] = f"Badge {badge} belongs to another user."
+    badge = _badge(values.get("badge", ""), None, errors)
     if errors:
         raise Invalid(errors)
     try:
@@ -42,21 +44,85 @@ def create_user(actor: User, values: dict) -> User:
     return user
 
 
-def change_role(actor: User, user_id: int, role: str) -> User:
-    """Give a user another role; it applies at their next request."""
+def _badge(typed: str, user_id: int | None, errors: dict) -> str | None:
+    """The badge code as a scan of it reads, or None for no badge. A code that is another
+    user's badge, or already names a bin, an item or a document, is refused: a scan of it
+    could not be told apart at sign-in or on the floor."""
+    badge = auth.normalise_badge(typed) or None
+    if badge is None:
+        return None
+    if not re.fullmatch(r"[0-9A-Z]{4,30}", badge):
+        errors["badge"] = "A badge code is 4-30 characters of 0-9 and A-Z."
+        return badge
+    owner = db.session.scalar(sa.select(User).where(User.badge == badge))
+    if owner is not None and owner.id != user_id:
+        errors["badge"] = f"Badge {badge} belongs to {owner.username}."
+        return badge
+    scanned = resolve(badge, "badge")
+    if scanned.kind not in (ScanKind.USER, ScanKind.UNKNOWN, ScanKind.INVALID):
+        errors["badge"] = (
+            f"{badge} is the barcode of {scanned.describe()}; a badge needs a code of its own."
+        )
+    return badge
+
+
+def _role(typed: str, errors: dict) -> Role | None:
     try:
-        role = Role(role)
+        return Role(typed)
     except ValueError:
-        raise Invalid(
-            {"role": f"Role must be one of: {', '.join(r.value for r in Role)}."}
-        ) from None
-    if user_id == actor.id and role != actor.role:
-        raise Invalid({"role": "You cannot change your own role; ask another admin."})
+        errors["role"] = f"Role must be one of: {', '.join(r.value for r in Role)}."
+        return None
+
+
+def user_state(user: User) -> dict:
+    """A user's details as their form shows them."""
+    return {"name": user.name, "role": user.role.value, "badge": user.badge or ""}
+
+
+@once_more_if_beaten
+def save_user(actor: User, user_id: int, values: dict) -> User:
+    """Change a user's name, role or badge, those of them sent (a lost badge is replaced
+    here; a blank badge removes it). A role applies at the user's next request; nobody
+    changes their own. Refused whole if the form was opened before someone else saved."""
+    errors: dict[str, str] = {}
+    wanted = {}
+    if "name" in values:
+        wanted["name"] = (values["name"] or "").strip()[:100]
+    if "role" in values:
+        wanted["role"] = _role(values["role"], errors)
+    if "badge" in values:
+        wanted["badge"] = _badge(values["badge"], user_id, errors)
     with write_transaction():
         user = _get(User, user_id)
-        if user.role != role:
-            audit.record(actor, "update", "user", user.id, {"role": user.role}, {"role": role})
-            user.role = role
+        check_unchanged(values, user_state(user), f"User {user.username}")
+        if user_id == actor.id and wanted.get("role", user.role) not in (None, user.role):
+            errors["role"] = "You cannot change your own role; ask another admin."
+        if errors:
+            raise Invalid(errors)
+        wanted["name"] = wanted.get("name", user.name) or user.username
+        before = audit.snapshot(user, USER_FIELDS)
+        for name, value in wanted.items():
+            setattr(user, name, value)
+        after = audit.snapshot(user, USER_FIELDS)
+        changed = [name for name in USER_FIELDS if before[name] != after[name]]
+        if changed:
+            audit.record(
+                actor,
+                "update",
+                "user",
+                user.id,
+                {name: before[name] for name in changed},
+                {name: after[name] for name in changed},
+            )
+    return user
+
+
+def activate_user(actor: User, user_id: int) -> User:
+    """Switch a user back on (switched off by mistake, or back for the season). Their PIN
+    and badge are as they were; a lock from wrong PINs is cleared."""
+    with write_transaction():
+        user = _switch(actor, _get(User, user_id), "user", True)
+        user.failed_signins, user.locked_until = 0, None
     return user
 
 
