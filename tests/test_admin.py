@@ -197,6 +197,17 @@ def test_an_items_putaway_zone_is_set_in_its_form_and_shown_in_the_list(office, 
     assert "<td>A</td>" in row
 
 
+def test_an_items_putaway_zone_that_the_bins_no_longer_have_is_marked(office, site):
+    office.post(f"/admin/items/{site.widget.id}", data={"sku": "1042", "zone": "A"})
+    listed = text(office.get("/admin/items"))
+    assert "no bin is in this zone" not in listed
+    db.session.execute(sa.update(Location).values(zone="PICK"))  # zone A renamed PICK
+    db.session.commit()
+    listed = text(office.get("/admin/items"))
+    row = re.search(r"<tr[^>]*>\s*<td><a[^>]*>1042</a></td>.*?</tr>", listed, re.S).group(0)
+    assert "A <small class=\"error\">no bin is in this zone</small>" in row
+
+
 def test_deactivating_an_item_through_the_list(office, site):
     office.post(f"/admin/items/{site.milk.id}/active", data={"active": "no"})
     assert db.session.get(Item, site.milk.id, populate_existing=True).active is False

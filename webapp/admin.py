@@ -67,7 +67,10 @@ def index():
 def items():
     """Items, searched by SKU or description."""
     q = request.args.get("q", "").strip()
-    return render_template("admin/items.html", items=masterdata.items(q), q=q)
+    # A putaway zone the bins no longer have (renamed since) is marked: its stock's
+    # suggestion falls back to any empty bin.
+    zones = csvio.bin_zones()
+    return render_template("admin/items.html", items=masterdata.items(q), q=q, zones=zones)
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
