@@ -190,7 +190,7 @@ def test_an_unexpected_item_is_flagged_and_recorded_at_closing(site, po):
     assert step.ok is None and step.message == (
         "3001 is not on PO1001: it will be recorded as unexpected."
     )
-    assert w("SN-77").prompt == "Scan more, or scan where it goes"
+    assert w("SN-77").prompt == "Scan where it goes"  # one unit per serial number
     assert w("DOCK1").ok
     w("5012345678900")
     w(action="qty", qty="20")

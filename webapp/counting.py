@@ -17,7 +17,7 @@ from .count_tasks import COUNTABLE, open_tasks, schedule_cycle_counts, task_for
 from .db import db
 from .models import CountStatus, CountTask, DocStatus, Tracking, User
 from .scan import ScanKind
-from .steps import Entry, Step, wrong_kind
+from .steps import Entry, Step, lot_scanned, wrong_kind
 from .stock import StockError
 
 __all__ = [
@@ -88,16 +88,22 @@ def advance(user: User, entry: Entry) -> Step:
         if not s.get("last"):
             return view(s).refuse("Scan an item first, then type how many.")
         last = tuple(json.loads(s["last"]))
+        item = stock.find_item(last[0])
         counts[last] = _counted(entry.typed_qty)
-        return view(_with(s, counts), f"{_label(*last)}: set to {counts[last]}.", ok=True)
+        if item.tracking == Tracking.SERIAL and last[1] and counts[last] > 1:
+            raise StockError(
+                f"A serial number is one unit: type 1, or 0 if {last[1]} is not here."
+            )
+        said = f"{_label(item, last[1])}: set to {counts[last]}."
+        return view(_with(s, counts), said, ok=True)
     if not entry.scan.strip():
         return view(s)
-    if s.get("pending"):  # a lot-tracked item waits for its lot
-        scan = entry.resolved("lot")
-        if scan.kind in (ScanKind.LOCATION, ScanKind.DOCUMENT, ScanKind.USER):
-            return view(s).refuse(wrong_kind(scan, "scan the lot"))
-        sku, units = s.pop("pending").rsplit(":", 1)
-        return _add(s, counts, sku, (scan.lot or scan.text).strip()[:40], int(units))
+    if s.get("pending"):  # a tracked item waits for its lot or serial number
+        sku, units = s["pending"].rsplit(":", 1)
+        item = stock.find_item(sku)
+        lot = lot_scanned(entry.resolved("lot"), item)
+        s.pop("pending")
+        return _add(s, counts, item, lot, int(units))
     scan = entry.resolved("item")
     if scan.kind == ScanKind.LOCATION:
         if scan.location.code == s["bin"]:
@@ -105,10 +111,10 @@ def advance(user: User, entry: Entry) -> Step:
         return view(s).refuse(f"Finish {s['bin']} first: press Done.")
     if scan.kind != ScanKind.ITEM:
         return view(s).refuse(wrong_kind(scan, "scan an item in the bin"))
-    if scan.item.tracking != Tracking.NONE and not scan.lot:
+    if scan.item.tracking != Tracking.NONE and not scan.lot_code:
         s["pending"] = f"{scan.item.sku}:{scan.units}"
-        return view(s, f"{scan.item.sku}: scan its lot.", ok=None)
-    return _add(s, counts, scan.item.sku, scan.lot or "", scan.units)
+        return view(s, f"{scan.item.sku}: scan its {stock.lot_word(scan.item)}.", ok=None)
+    return _add(s, counts, scan.item, scan.lot_code or "", scan.units)
 
 
 def _choose(user: User, entry: Entry, s: dict) -> Step:
@@ -147,12 +153,14 @@ def _choose(user: User, entry: Entry, s: dict) -> Step:
     return view(s).refuse(wrong_kind(scan, "scan a count task or its bin"))
 
 
-def _add(s: dict, counts: dict, sku: str, lot: str, units: int) -> Step:
-    key = (sku, lot)
+def _add(s: dict, counts: dict, item, lot: str, units: int) -> Step:
+    key = (item.sku, lot)
+    if item.tracking == Tracking.SERIAL and counts.get(key, 0) + units > 1:
+        return view(s).refuse(f"{_label(item, lot)} is counted already: a serial is one unit.")
     counts[key] = counts.get(key, 0) + units
     s = _with(s, counts)
     s["last"] = json.dumps(key)
-    return view(s, f"{_label(sku, lot)}: {counts[key]}.", ok=True)
+    return view(s, f"{_label(item, lot)}: {counts[key]}.", ok=True)
 
 
 def _counted(typed: str) -> int:
@@ -165,8 +173,8 @@ def _counted(typed: str) -> int:
     return stock.parse_quantity(text)
 
 
-def _label(sku: str, lot: str) -> str:
-    return f"{sku} lot {lot}" if lot else sku
+def _label(item, lot: str) -> str:
+    return f"{item.sku} {stock.lot_word(item)} {lot}" if lot else item.sku
 
 
 def _counts(s: dict) -> dict[tuple[str, str], int]:
@@ -213,11 +221,10 @@ def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
         )
     context.append(("Bin", s["bin"]))
     counted = [(sku, lot, qty) for (sku, lot), qty in _counts(s).items()]
-    prompt = (
-        f"Scan the lot of {s['pending'].split(':')[0]}"
-        if s.get("pending")
-        else ("Scan each item, then Done")
-    )
+    prompt = "Scan each item, then Done"
+    if s.get("pending"):
+        item = stock.find_item(s["pending"].rsplit(":", 1)[0])
+        prompt = f"Scan the {stock.lot_word(item)} of {item.sku}"
     return Step(
         prompt=prompt,
         state=s,

@@ -2,7 +2,7 @@
 see where it is. Read-only; it shares the scanning surface with the flows."""
 
 from . import inventory
-from .models import User
+from .models import Tracking, User
 from .scan import ScanKind
 from .steps import Entry, Step, wrong_kind
 
@@ -22,7 +22,8 @@ def advance(user: User, entry: Entry) -> Step:
         return view({}, said, data={"item": scan.item, "places": rows})
     if scan.kind == ScanKind.LOT:
         rows = inventory.where_is(lots=scan.lots)
-        said = f"Lot {scan.lot or scan.text}: {_how_much(rows)}."
+        serial = scan.lots and all(lot.item.tracking == Tracking.SERIAL for lot in scan.lots)
+        said = f"{'Serial number' if serial else 'Lot'} {scan.lot or scan.text}: {_how_much(rows)}."
         return view({}, said, data={"places": rows})
     return view({}).refuse(wrong_kind(scan, "scan a bin, an item or a lot"))
 

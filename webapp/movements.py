@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from .db import db, transactional
-from .models import MovementKind, StockMovement, User, utcnow
+from .models import MovementKind, StockMovement, Tracking, User, utcnow
 from .stock_checks import KEY_PATTERN, StockError, active_user, check_key
 
 movement_t = StockMovement.__table__
@@ -131,7 +131,9 @@ def replayed(user: User, key: str) -> Posted | None:
 
 def describe(m: StockMovement) -> str:
     """One line a worker reads: "13 × 1042 lot L4 from A-01-01-A to SHIP-1"."""
-    lot = f" lot {m.lot.code}" if m.lot else ""
+    lot = ""
+    if m.lot:
+        lot = f" {'serial' if m.item.tracking == Tracking.SERIAL else 'lot'} {m.lot.code}"
     where = {
         (True, True): f" from {m.from_location and m.from_location.code} to "
         f"{m.to_location and m.to_location.code}",

@@ -10,7 +10,7 @@ from .db import db
 from .inventory import bin_contents
 from .models import Item, Location, LocationKind, Lot, StockBalance, Tracking, User
 from .scan import ScanKind, own_code_of
-from .steps import Entry, Step, posted_message, wrong_kind
+from .steps import Entry, Step, lot_scanned, posted_message, wrong_kind
 from .stock import StockError
 
 balance = StockBalance.__table__
@@ -111,11 +111,15 @@ def advance(user: User, entry: Entry) -> Step:
     if stage == "item":
         return _item_scanned(s, scan)
     if stage == "lot":
-        if scan.kind in (ScanKind.LOCATION, ScanKind.DOCUMENT, ScanKind.USER):
-            return view(s).refuse(wrong_kind(scan, "scan the lot"))
-        return _lot_chosen(s, (scan.lot or scan.text).strip())
+        item = stock.find_item(s["sku"])
+        return _lot_chosen(s, lot_scanned(scan, item), item=item)
     # stage "to": the destination, or more of the same item
     if scan.kind == ScanKind.ITEM and s.get("sku") == scan.item.sku and not s.get("all"):
+        if scan.item.tracking == Tracking.SERIAL:
+            return view(s, item=scan.item).refuse(
+                f"Each {scan.item.sku} has its own serial number: scan where this one goes, "
+                "then move the next."
+            )
         s["qty"] = str(int(s["qty"]) + scan.units)
         return view(s, f"{s['qty']} of {s['sku']}.", ok=True)
     if scan.kind != ScanKind.LOCATION:
@@ -154,12 +158,13 @@ def _item_scanned(s: dict, scan) -> Step:
         s["qty"] = str(scan.units)
     # The bin, the item and what the bin holds are in hand: pass them on, not read again.
     known = {"source": source, "item": scan.item, "contents": contents}
-    if scan.lot:
-        return _lot_chosen(s, scan.lot, **known)
+    if scan.lot_code:
+        return _lot_chosen(s, scan.lot_code, **known)
     if len(held) == 1:
         lot, qty = held[0]
         return _lot_chosen(s, lot.code if lot else "", **known)
-    message = f"{scan.item.sku} is here in {len(held)} lots: scan the lot."
+    word = stock.lot_word(scan.item)
+    message = f"{scan.item.sku} is here in {len(held)} {word}s: scan the {word}."
     return view(s, message, ok=None, contents=contents, item=scan.item)
 
 
@@ -168,9 +173,10 @@ def _lot_chosen(s: dict, lot_code: str, source=None, item=None, contents=None) -
     item = item or stock.find_item(s["sku"])
     contents = bin_contents(source) if contents is None else contents
     held = {(lot.code if lot else ""): qty for it, lot, qty in contents if it.id == item.id}
+    word = stock.lot_word(item)
     if lot_code not in held:
         return view(s, contents=contents, item=item).refuse(
-            f"Bin {source.code} holds no lot {lot_code} of {item.sku}; scan a lot it holds."
+            f"Bin {source.code} holds no {word} {lot_code} of {item.sku}; scan a {word} it holds."
         )
     if lot_code:
         s["lot"] = lot_code
@@ -229,7 +235,7 @@ def _stage(s: dict, item=None) -> str:
 PROMPTS = {
     "from": "Scan the bin to move from",
     "item": "Scan the item",
-    "lot": "Scan the lot",
+    "lot": "Scan the {lot}",
     "to": "Scan the destination bin",
 }
 
@@ -252,7 +258,7 @@ def view(s: dict, message: str = "", ok: bool | None = None, contents=None, item
     if s.get("sku"):
         context.append(("Item", f"{item.sku} {item.description}"))
     if s.get("lot"):
-        context.append(("Lot", s["lot"]))
+        context.append((stock.lot_word(item).capitalize(), s["lot"]))
     if s.get("qty"):
         context.append(("Quantity", s["qty"]))
     if s.get("suggest"):
@@ -262,13 +268,14 @@ def view(s: dict, message: str = "", ok: bool | None = None, contents=None, item
         actions.append(("whole", "Whole bin"))
     if s:
         actions.append(("cancel", "Cancel"))
+    serial = item is not None and item.tracking == Tracking.SERIAL
     return Step(
-        prompt=PROMPTS[stage],
+        prompt=PROMPTS[stage].format(lot=stock.lot_word(item)),
         state=s,
         message=message,
         ok=ok,
         context=context,
         actions=actions,
         data=data,
-        qty_field=stage == "to" and not s.get("whole"),
+        qty_field=stage == "to" and not s.get("whole") and not serial,  # a serial is one unit
     )

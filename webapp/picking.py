@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from . import stock
 from .count_tasks import lock_bins, new_number
 from .db import db, transactional
-from .models import CountTask, DocStatus, Item, Location, PickLine, PickList, User
+from .models import CountTask, DocStatus, Item, Location, PickLine, PickList, Tracking, User
 from .pick_lists import (
     PICKABLE,
     Progress,
@@ -28,7 +28,7 @@ from .pick_lists import (
     tasks,
 )
 from .scan import ScanKind
-from .steps import Entry, Step, posted_message, wrong_kind
+from .steps import Entry, Step, lot_scanned, posted_message, wrong_kind
 from .stock import StockError
 
 __all__ = [
@@ -75,6 +75,8 @@ def advance(user: User, entry: Entry) -> Step:
     if entry.action == "short":
         return _short(user, entry, now.pick_list, task, s)
     if entry.action == "qty":
+        if task.line.item.tracking == Tracking.SERIAL:
+            return here().refuse(f"Scan the serial number of each {task.line.item.sku} you take.")
         n = stock.parse_quantity(entry.typed_qty)
         if n > task.qty:
             return here().refuse(f"Pick {task.qty} here, not {n}.")
@@ -97,6 +99,8 @@ def advance(user: User, entry: Entry) -> Step:
             )
         return here().refuse(wrong_kind(scan, f"scan bin {task.location.code} first"))
     item = task.line.item
+    if s.get("serial") == "?":  # the drill's plain barcode was scanned: now its serial
+        return _serial_picked(user, entry, now, task, s, lot_scanned(entry.resolved("lot"), item))
     scan = entry.resolved("item", item=item)  # its barcodes came with the list
     if scan.kind != ScanKind.ITEM:
         return here().refuse(wrong_kind(scan, f"scan the item {item.sku}"))
@@ -104,7 +108,13 @@ def advance(user: User, entry: Entry) -> Step:
         return here().refuse(
             f"Wrong item: that is {scan.item.sku}. Pick {item.sku} ({item.description})."
         )
-    if scan.lot and task.lot and scan.lot != task.lot.code:
+    if item.tracking == Tracking.SERIAL:
+        # Whichever unit the worker takes, its own serial number is what gets recorded.
+        if scan.lot_code:
+            return _serial_picked(user, entry, now, task, s, scan.lot_code)
+        s["serial"] = "?"
+        return here(f"{item.sku}: scan its serial number.", ok=None)
+    if scan.lot_code and task.lot and scan.lot_code != task.lot.code:
         return here().refuse(f"Wrong lot: take lot {task.lot.code}, which expires first.")
     got = int(s.get("qty") or 0) + scan.units
     if got > task.qty:
@@ -113,6 +123,18 @@ def advance(user: User, entry: Entry) -> Step:
     if got < task.qty:
         return here(f"{got} of {task.qty}.", ok=True)
     return _post(user, entry, now.pick_list, task, s)
+
+
+def _serial_picked(user: User, entry: Entry, now, task: Task, s: dict, serial: str) -> Step:
+    """One serialised unit taken from the task's bin: any serial number the bin holds."""
+    item = task.line.item
+    if stock.on_hand(item.sku, task.location.code, lot=serial) < 1:
+        return view(s, now=now).refuse(
+            f"Bin {task.location.code} holds no serial number {serial} of {item.sku}; "
+            "scan the one you take."
+        )
+    s["qty"] = "1"
+    return _post(user, entry, now.pick_list, task, s, lot=serial)
 
 
 def _started(pick_list: PickList) -> Step:
@@ -147,19 +169,19 @@ def _current(now: Progress, s: dict) -> Task | None:
         return None
     task = now.found[0]
     if s.get("bin") and s["bin"] != task.location.code:  # the page was stale
-        for name in ("bin", "qty"):
+        for name in ("bin", "qty", "serial"):
             s.pop(name, None)
     return task
 
 
-def _post(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -> Step:
+def _post(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict, lot=None) -> Step:
     posted = pick_on_list(
         user,
         pick_list.number,
         from_bin=task.location.code,
         sku=task.line.item.sku,
         qty=int(s["qty"]),
-        lot=task.lot.code if task.lot else None,
+        lot=lot or (task.lot.code if task.lot else None),
         key=entry.key,
         device=entry.device,
     )
@@ -274,20 +296,23 @@ def view(s: dict, message: str = "", ok: bool | None = None, now: Progress | Non
         ("Bin", task.location.code),
         ("Item", f"{item.sku} {item.description}"),
     ]
-    if task.lot:
+    serial = item.tracking == Tracking.SERIAL  # any unit in the bin will do: none is named
+    if task.lot and not serial:
         expiry = f" (expires {task.lot.expiry})" if task.lot.expiry else ""
         context.append(("Lot", task.lot.code + expiry))
     context.append(("Pick", f"{s.get('qty') or 0} of {task.qty}"))
     prompt = (
         f"Scan the item {item.sku}" if s.get("bin") else f"Go to {task.location.code}, scan the bin"
     )
+    if s.get("serial") == "?":
+        prompt = f"Scan the serial number of {item.sku}"
     return Step(
         prompt=prompt,
         state=s,
         message=message,
         ok=ok,
         context=context,
-        qty_field=bool(s.get("bin")),
+        qty_field=bool(s.get("bin")) and not serial,  # each unit is scanned by its serial
         actions=[("short", "Short: bin has less")] if s.get("bin") else [],
         data={"summary": summary(now)},
     )

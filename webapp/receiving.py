@@ -16,7 +16,7 @@ from .models import (
     User,
 )
 from .scan import ScanKind
-from .steps import Entry, Step, posted_message, wrong_kind
+from .steps import Entry, Step, lot_scanned, posted_message, wrong_kind
 from .stock import StockError
 
 ITEM_FIELDS = ("sku", "lot", "expiry", "qty", "to")
@@ -65,19 +65,22 @@ def _scanned(user: User, entry: Entry, s: dict) -> Step:
     if stage == "item":
         return _item_scanned(s, scan)
     if stage == "lot":
-        if scan.kind in (ScanKind.LOCATION, ScanKind.DOCUMENT, ScanKind.USER):
-            return view(s).refuse(wrong_kind(scan, "scan or type the lot"))
-        s["lot"] = (scan.lot or scan.text).strip()[:40]
+        s["lot"] = lot_scanned(scan, item)
         if scan.expiry:
             s["expiry"] = scan.expiry.isoformat()
-        return view(s, f"Lot {s['lot']}.", ok=True, item=item)
+        return view(s, f"{stock.lot_word(item).capitalize()} {s['lot']}.", ok=True, item=item)
     if stage == "expiry":
         return view(s, item=item).refuse("Type the expiry date and press Set, or press No expiry.")
     # quantity stage: more of the same item, or the destination
     if scan.kind == ScanKind.ITEM:
-        if scan.item.sku != s["sku"] or (scan.lot and scan.lot != s.get("lot")):
+        if scan.item.sku != s["sku"] or (scan.lot_code and scan.lot_code != s.get("lot")):
             return view(s, item=item).refuse(
                 f"You are receiving {s['sku']}. Scan where it goes to finish it, or Cancel."
+            )
+        if item.tracking == Tracking.SERIAL:
+            return view(s, item=item).refuse(
+                f"Each {item.sku} has its own serial number: scan where this one goes, "
+                "then receive the next."
             )
         s["qty"] = str(int(s["qty"]) + scan.units)
         return view(s, f"{s['qty']} of {s['sku']}.", ok=True, item=item)
@@ -90,8 +93,8 @@ def _item_scanned(s: dict, scan) -> Step:
     if scan.kind != ScanKind.ITEM:
         return view(s).refuse(wrong_kind(scan, "scan an item"))
     s.update(sku=scan.item.sku, qty=str(scan.units))
-    if scan.lot:
-        s["lot"] = scan.lot
+    if scan.lot_code:
+        s["lot"] = scan.lot_code
     if scan.expiry:
         s["expiry"] = scan.expiry.isoformat()
     message = f"{scan.item.sku} {scan.item.description}: {s['qty']}."
@@ -155,7 +158,7 @@ def _lot_known(item: Item, code: str) -> bool:
 PROMPTS = {
     "document": "Scan a receipt, or choose one",
     "item": "Scan the item",
-    "lot": "Scan or type the lot",
+    "lot": "Scan or type the {lot}",
     "expiry": "Type the expiry date",
     "quantity": "Scan more, or scan where it goes",
     "confirm": "Over-receipt: confirm",
@@ -182,7 +185,7 @@ def view(
     if s.get("sku"):
         context.append(("Item", f"{item.sku} {item.description}"))
     if s.get("lot"):
-        context.append(("Lot", s["lot"]))
+        context.append((stock.lot_word(item).capitalize(), s["lot"]))
     if s.get("expiry") not in (None, ""):
         context.append(("Expiry", "none" if s["expiry"] == "none" else s["expiry"]))
     if s.get("qty"):
@@ -199,15 +202,19 @@ def view(
         data["receipts"] = receipts.open_receipts()
     elif s.get("receipt"):
         data["progress"] = receipts.progress(receipt or receipts.open_receipt(s["receipt"]))
+    serial = item is not None and item.tracking == Tracking.SERIAL
+    prompt = PROMPTS[stage].format(lot=stock.lot_word(item))
+    if serial and stage == "quantity":  # one unit per serial: nothing more to scan of it
+        prompt = "Scan where it goes"
     return Step(
-        prompt=PROMPTS[stage],
+        prompt=prompt,
         state=s,
         message=message,
         ok=ok,
         context=context,
         actions=actions,
         data=data,
-        qty_field=stage in ("quantity", "confirm"),
+        qty_field=stage in ("quantity", "confirm") and not serial,  # a serial is one unit
     )
 
 

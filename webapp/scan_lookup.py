@@ -12,7 +12,17 @@ import sqlalchemy as sa
 
 from .barcodes import own_code
 from .db import db
-from .models import CountTask, Item, ItemBarcode, Location, Lot, PickList, Receipt, User
+from .models import (
+    CountTask,
+    Item,
+    ItemBarcode,
+    Location,
+    Lot,
+    PickList,
+    Receipt,
+    Tracking,
+    User,
+)
 from .scan_text import OWN_PATTERN, as_shown
 from .stock import BIN_BY_BARCODE
 
@@ -48,6 +58,14 @@ class Scan:
     document: Receipt | PickList | CountTask | None = None
     user: User | None = None
     gs1: dict = field(default_factory=dict)
+
+    @property
+    def lot_code(self) -> str | None:
+        """The lot or serial number the scan carries for its item, as the item is tracked:
+        GS1 (21) names a serial-tracked item's unit, (10) a lot-tracked item's lot."""
+        if self.item is not None and self.item.tracking == Tracking.SERIAL:
+            return self.serial or self.lot
+        return self.lot
 
     @property
     def units(self) -> int:

@@ -92,6 +92,21 @@ def wrong_kind(scan: Scan, wanted: str) -> str:
     return f"That is {scan.describe()}; {wanted}."
 
 
+def lot_scanned(scan: Scan, item) -> str:
+    """The lot or serial number of `item` that a scan on a lot step gives: a lot's label,
+    a GS1 code of the item carrying one, or typed text (a lot not seen yet). The item's own
+    barcode scanned again, or another item's, is refused: a GTIN is never a lot. Text that
+    is only another item's SKU is taken as the code it may well be (lots are often numbers)."""
+    if scan.kind is ScanKind.ITEM:
+        if scan.item.id == item.id and scan.lot_code:
+            return scan.lot_code.strip()[:40]
+        if scan.item.id == item.id or scan.text.casefold() != scan.item.sku.casefold():
+            raise StockError(wrong_kind(scan, f"scan or type the {stock.lot_word(item)}"))
+    elif scan.kind not in (ScanKind.LOT, ScanKind.UNKNOWN):
+        raise StockError(wrong_kind(scan, f"scan or type the {stock.lot_word(item)}"))
+    return (scan.lot_code or scan.text).strip()[:40]
+
+
 OUT_OF_DATE = "This screen was out of date and has started again. Scan again."
 
 

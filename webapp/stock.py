@@ -47,13 +47,15 @@ from .stock_checks import (
     find_item,
     find_location,
     incoming_lot,
+    lot_word,
     pair_and_item,
     parse_quantity,
 )
 
 __all__ = [  # the ledger's public face, for the flows, the office and the tests
     "BIN_BY_BARCODE", "Forbidden", "NotEnoughStock", "Posted", "StockError", "adjust",
-    "check_can_take", "describe", "find_item", "find_location", "last_undoable", "move",
+    "check_can_take", "describe", "find_item", "find_location", "last_undoable", "lot_word",
+    "move",
     "move_bin", "on_hand", "parse_quantity", "pick", "posted_by_item", "receive", "replayed",
     "reverse",
 ]

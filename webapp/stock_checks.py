@@ -161,10 +161,10 @@ def existing_lot(item: Item, lot_code: str | None) -> Lot | None:
             raise StockError(f"Item {item.sku} is not tracked by lot; scan the item only.")
         return None
     if not lot_code:
-        raise StockError(f"Item {item.sku} is tracked by {_lot_word(item)}: scan or type it.")
+        raise StockError(f"Item {item.sku} is tracked by {lot_word(item)}: scan or type it.")
     lot = db.session.scalar(sa.select(Lot).where(Lot.item_id == item.id, Lot.code == lot_code))
     if lot is None:
-        raise StockError(f"{_lot_word(item).capitalize()} {lot_code} of {item.sku} is not known.")
+        raise StockError(f"{lot_word(item).capitalize()} {lot_code} of {item.sku} is not known.")
     return lot
 
 
@@ -176,9 +176,9 @@ def incoming_lot(item: Item, lot_code: str | None, expiry: date | None, qty: int
             raise StockError(f"Item {item.sku} is not tracked by lot; scan the item only.")
         return None
     if not lot_code:
-        raise StockError(f"Item {item.sku} is tracked by {_lot_word(item)}: scan or type it.")
+        raise StockError(f"Item {item.sku} is tracked by {lot_word(item)}: scan or type it.")
     if len(lot_code) > 40:
-        raise StockError(f"{_lot_word(item).capitalize()} “{lot_code[:40]}…” is too long.")
+        raise StockError(f"{lot_word(item).capitalize()} “{lot_code[:40]}…” is too long.")
     lot = db.session.scalar(sa.select(Lot).where(Lot.item_id == item.id, Lot.code == lot_code))
     if lot is None:
         lot = Lot(item_id=item.id, code=lot_code, expiry=expiry)
@@ -204,8 +204,9 @@ def serial_not_in_stock(item: Item, serial: Lot) -> None:
         raise StockError(f"Serial {serial.code} of {item.sku} is already in stock.")
 
 
-def _lot_word(item: Item) -> str:
-    return "serial number" if item.tracking == Tracking.SERIAL else "lot"
+def lot_word(item: Item | None) -> str:
+    """What the worker scans to tell an item's stock apart: "lot", or "serial number"."""
+    return "serial number" if item is not None and item.tracking == Tracking.SERIAL else "lot"
 
 
 def active_user(user: User) -> User:
