@@ -147,3 +147,24 @@ def test_a_pick_of_a_serial_item_records_the_serial_number_taken(drills):
 def test_looking_up_a_serial_number_says_so(drills):
     step = Worker(lookup, drills.worker)("SN2")
     assert step.message == "Serial number SN2: 1 in 1 place."
+
+
+def test_a_typed_count_waits_until_the_lot_of_the_item_scanned_is_given(site):
+    receive(site, "A-01-01-A", 13)
+    receive(site, "A-01-01-A", 5, sku="2001", lot="L1")
+    db.session.add(CountTask(number="CT3001", location_id=site.a1.id))
+    db.session.commit()
+    w = Worker(counting, site.worker)
+    w("CT3001")
+    w("A0101A")
+    assert w("5012345678900").qty_field
+    step = w("04006381333931")  # a lot-tracked item: its lot comes next
+    assert not step.qty_field
+    # Typed now, the quantity would have set the item counted before, 1042.
+    refused = w(action="qty", qty="5")
+    assert refused.ok is False
+    assert refused.message == "Scan the lot of 2001 first, then type how many."
+    assert w("L1").message == "2001 lot L1: 1."
+    assert w(action="qty", qty="5").message == "2001 lot L1: set to 5."
+    assert dict(((sku, lot), qty) for sku, lot, qty in w().data["counted"]) == {
+        ("1042", ""): 1, ("2001", "L1"): 5}

@@ -87,6 +87,9 @@ def advance(user: User, entry: Entry) -> Step:
     if entry.action == "qty":
         if not s.get("last"):
             return view(s).refuse("Scan an item first, then type how many.")
+        if s.get("pending"):  # the field would set the item before it, not this one
+            sku = s["pending"].rsplit(":", 1)[0]
+            return view(s).refuse(f"Scan the {_word_of(sku)} of {sku} first, then type how many.")
         last = tuple(json.loads(s["last"]))
         item = stock.find_item(last[0])
         counts[last] = _counted(entry.typed_qty)
@@ -173,6 +176,10 @@ def _counted(typed: str) -> int:
     return stock.parse_quantity(text)
 
 
+def _word_of(sku: str) -> str:
+    return stock.lot_word(stock.find_item(sku))
+
+
 def _label(item, lot: str) -> str:
     return f"{item.sku} {stock.lot_word(item)} {lot}" if lot else item.sku
 
@@ -223,15 +230,15 @@ def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
     counted = [(sku, lot, qty) for (sku, lot), qty in _counts(s).items()]
     prompt = "Scan each item, then Done"
     if s.get("pending"):
-        item = stock.find_item(s["pending"].rsplit(":", 1)[0])
-        prompt = f"Scan the {stock.lot_word(item)} of {item.sku}"
+        sku = s["pending"].rsplit(":", 1)[0]
+        prompt = f"Scan the {_word_of(sku)} of {sku}"
     return Step(
         prompt=prompt,
         state=s,
         message=message,
         ok=ok,
         context=context,
-        qty_field=bool(s.get("last")),
+        qty_field=bool(s.get("last")) and not s.get("pending"),
         actions=[("done", "Done"), ("empty", "Bin empty"), ("cancel", "Cancel")],
         data={"stage": "counting", "counted": counted},
     )
