@@ -122,6 +122,37 @@ def test_a_short_pick_records_what_was_found_raises_a_count_and_ends_short(site)
     assert step.data["summary"][0] == {"item": site.widget, "ordered": 5, "picked": 1, "short": 4}
 
 
+def test_short_pressed_with_nothing_typed_asks_once_before_recording(site):
+    receive(site, "A-01-01-A", 2)
+    make_list(site, "PL2009", [(site.widget, 5)])
+    w = Worker(picking, site.worker)
+    w(action="take")
+    w("A0101A")
+    w("5012345678900")
+    asked = w(action="short")
+    assert asked.ok is None and asked.message == (
+        "Only 1 of 2 in A-01-01-A? Press Short again to confirm, or type what you found and "
+        "press Short."
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CountTask)) == 0
+    assert w("5012345678900").message == "Picked: 2 × 1042 from A-01-01-A to SHIP-1."  # a slip
+    assert "short" not in w.step.state
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CountTask)) == 0
+
+
+def test_short_pressed_twice_records_what_was_scanned(site):
+    receive(site, "A-01-01-A", 2)
+    make_list(site, "PL2009", [(site.widget, 5)])
+    w = Worker(picking, site.worker)
+    w(action="take")
+    w("A0101A")
+    w("5012345678900")
+    w(action="short")
+    step = w(action="short")
+    assert step.message.startswith("Short pick: found 1 of 2 in A-01-01-A; count CS")
+    assert stock.on_hand("1042", "SHIP-1") == 1
+
+
 def test_a_short_pick_in_a_bin_awaiting_a_recount_holds_the_bin_and_keeps_the_recount(site):
     receive(site, "A-01-01-A", 2)
     recount = CountTask(

@@ -70,9 +70,19 @@ def advance(user: User, entry: Entry) -> Step:
     def here(message: str = "", ok: bool | None = None) -> Step:
         return view(s, message, ok, now=now)
 
+    confirming_short = s.pop("short", None) == "?"
     if task is None:
         return here()
     if entry.action == "short":
+        if not entry.typed_qty.strip() and not confirming_short:
+            # A tap on Short with nothing typed may be a slip of a gloved finger, and a short
+            # pick holds the bin until it is counted: ask once.
+            s["short"] = "?"
+            found = int(s.get("qty") or 0)
+            return here().warn(
+                f"Only {found} of {task.qty} in {task.location.code}? Press Short again to "
+                "confirm, or type what you found and press Short."
+            )
         return _short(user, entry, now.pick_list, task, s)
     if entry.action == "qty":
         if task.line.item.tracking == Tracking.SERIAL:

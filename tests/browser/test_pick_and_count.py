@@ -108,6 +108,8 @@ def test_a_pick_list_is_picked_in_walking_order_with_refusals_and_a_short_pick(f
                 rf"^Short pick: found 1 of {qty} in {code}; count CS\w+ raised\. "
                 rf"No other bin holds {sku}: {qty - 1} recorded short\.$"
             )
+            gun.tap("Short", f"Only 1 of {qty} in {code}? Press Short again to confirm, or "
+                    "type what you found and press Short.", "warn")
             gun.tap("Short", said, "warn", shot="short")
             expected.append(("pick", sku, None, 1, code, SHIP))
         else:
