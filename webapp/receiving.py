@@ -50,10 +50,24 @@ def advance(user: User, entry: Entry) -> Step:
     return _scanned(user, entry, s)
 
 
+# The step's item with its barcodes, in one statement: a unit scanned again (the most
+# frequent scan while receiving) is then matched in memory, not looked up.
+_ITEM_WITH_BARCODES = (
+    sa.select(Item)
+    .where(Item.sku == sa.bindparam("sku"))
+    .options(sa.orm.joinedload(Item.barcodes))
+)
+
+
 def _scanned(user: User, entry: Entry, s: dict) -> Step:
-    item = stock.find_item(s["sku"]) if s.get("sku") else None  # read once for the step
+    item = None
+    if s.get("sku"):  # read once for the step
+        item = db.session.execute(_ITEM_WITH_BARCODES, {"sku": s["sku"]}).unique().scalar()
+        if item is None:
+            raise StockError(f"There is no item “{s['sku'][:40]}”.")
     stage = _stage(s, item)
-    scan = entry.resolved({"document": "document", "lot": "lot"}.get(stage, "item"))
+    context = {"document": "document", "lot": "lot"}.get(stage, "item")
+    scan = entry.resolved(context, item=item)
     if stage == "document" or (stage == "item" and scan.kind == ScanKind.DOCUMENT):
         if scan.kind != ScanKind.DOCUMENT or not isinstance(scan.document, Receipt):
             wanted = "scan a receipt, or choose one below"
