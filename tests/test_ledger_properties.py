@@ -10,7 +10,7 @@ is never on hand twice. A refused operation and a replayed key write nothing.
 
 import uuid
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -34,7 +34,8 @@ BINS = ["DOCK-1", "SHIP-1", "A-01-01-A", "A-01-02-A", "B-01-01-A"]
 # (sku, lot): a plain item, two lots of a lot-tracked item, two serials of a serialised one.
 STOCK_UNITS = [("1042", None), ("2001", "L1"), ("2001", "L2"), ("3001", "SN1"), ("3001", "SN2")]
 SERIAL, LOTTED = "3001", "2001"
-EXPIRIES = [None, date(2027, 3, 31), date(2027, 9, 30)]
+# Ahead of whatever day the tests run: an expired lot is not picked (tested on its own).
+EXPIRIES = [None, date.today() + timedelta(days=120), date.today() + timedelta(days=300)]
 MOVED_ON_THE_FLOOR = {MovementKind.MOVE, MovementKind.PICK}
 
 

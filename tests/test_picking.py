@@ -1,7 +1,7 @@
 """Picking through the flow's rules, on both databases."""
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +12,8 @@ from webapp import counting, picking, stock
 from webapp.db import db
 from webapp.models import CountTask, DocStatus, PickLine, PickList, StockMovement
 from webapp.stock import StockError
+
+SOON = date.today() + timedelta(days=30)
 
 
 def make_list(site, number, lines):
@@ -25,8 +27,8 @@ def make_list(site, number, lines):
 @pytest.fixture
 def stocked(site):
     receive(site, "B-01-01-A", 10)  # later in the walk
-    receive(site, "A-01-02-A", 4, sku="2001", lot="LATE", expiry=date(2028, 1, 1))
-    receive(site, "B-01-01-A", 4, sku="2001", lot="SOON", expiry=date(2027, 1, 1))
+    receive(site, "A-01-02-A", 4, sku="2001", lot="LATE", expiry=date.today() + timedelta(400))
+    receive(site, "B-01-01-A", 4, sku="2001", lot="SOON", expiry=SOON)
     make_list(site, "PL2001", [(site.widget, 6), (site.milk, 3)])
     return site
 
@@ -49,7 +51,7 @@ def test_a_pick_list_is_walked_in_order_with_the_first_expiring_lot(stocked):
     # Milk: lot SOON in B-01-01-A expires before lot LATE in A-01-02-A, earlier in the walk.
     assert w.step.prompt == "Go to B-01-01-A, scan the bin"
     w("B0101A")
-    assert dict(w.step.context)["Lot"] == "SOON (expires 2027-01-01)"
+    assert dict(w.step.context)["Lot"] == f"SOON (expires {SOON})"
     wrong_lot = w("]C1010400638133393110LATE")
     assert wrong_lot.message == "Wrong lot: take lot SOON, which expires first."
     assert w(action="qty", qty="3").message == "Picked: 3 × 2001 lot SOON from B-01-01-A to SHIP-1."
@@ -59,6 +61,46 @@ def test_a_pick_list_is_walked_in_order_with_the_first_expiring_lot(stocked):
     assert stock.on_hand("2001", "SHIP-1", lot="SOON") == 3
     pick_list = db.session.scalar(sa.select(PickList).where(PickList.number == "PL2001"))
     assert pick_list.status == DocStatus.CLOSED
+
+
+def test_an_expired_lot_is_never_picked_the_next_one_to_expire_is(site):
+    yesterday = date.today() - timedelta(days=1)
+    receive(site, "A-01-01-A", 4, sku="2001", lot="OLD", expiry=yesterday)  # first in the walk
+    receive(site, "B-01-01-A", 4, sku="2001", lot="SOON", expiry=SOON)
+    make_list(site, "PL2001", [(site.milk, 3)])
+    w = Worker(picking, site.worker)
+    assert w(action="take").prompt == "Go to B-01-01-A, scan the bin"
+    assert dict(w.step.context)["Lot"] == f"SOON (expires {SOON})"
+    w("B0101A")
+    refused = w(f"]C1010400638133393117{yesterday:%y%m%d}10OLD")  # its label: GTIN, expiry, lot
+    assert refused.ok is False
+    assert refused.message == f"Lot OLD expired on {yesterday}: it cannot be picked. Take lot SOON."
+    assert w(action="qty", qty="3").message == "Picked: 3 × 2001 lot SOON from B-01-01-A to SHIP-1."
+    assert stock.on_hand("2001", "A-01-01-A", lot="OLD") == 4
+
+
+def test_the_ledger_refuses_to_pick_an_expired_lot_and_writes_nothing(site):
+    receive(site, "A-01-01-A", 4, sku="2001", lot="OLD", expiry=date.today() - timedelta(days=1))
+    before = len(picks())
+    with pytest.raises(StockError, match=r"Lot OLD of 2001 expired on [-\d]+; expired stock is "
+                       r"not picked\. Move it to quarantine, or ask a supervisor\."):
+        stock.pick(site.worker, from_bin="A-01-01-A", to_bin="SHIP-1", sku="2001", qty=1,
+                   lot="OLD", key=uuid.uuid4().hex)
+    assert len(picks()) == before and stock.on_hand("2001", "A-01-01-A", lot="OLD") == 4
+    # Moving it (to quarantine, say) is still allowed: only shipping it is not.
+    stock.move(site.worker, from_bin="A-01-01-A", to_bin="A-01-02-A", sku="2001", qty=4,
+               lot="OLD", key=uuid.uuid4().hex)
+    assert stock.on_hand("2001", "A-01-02-A", lot="OLD") == 4
+
+
+def test_a_line_with_only_expired_stock_is_not_sent_to_it(site):
+    receive(site, "A-01-01-A", 4, sku="2001", lot="OLD", expiry=date.today() - timedelta(days=1))
+    receive(site, "B-01-01-A", 2)
+    make_list(site, "PL2001", [(site.milk, 3), (site.widget, 2)])
+    w = Worker(picking, site.worker)
+    step = w(action="take")
+    assert step.prompt == "Go to B-01-01-A, scan the bin"  # the widget; no milk can be picked
+    assert [(r["item"].sku, r["short"]) for r in step.data["summary"]] == [("2001", 3), ("1042", 0)]
 
 
 def test_wrong_bin_and_wrong_item_are_refused_naming_the_right_one(stocked):

@@ -1,7 +1,7 @@
 """Receiving on the floor, through the flow's rules (steps.run), on both databases."""
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -241,3 +241,21 @@ def test_undo_after_the_receipt_was_closed_is_refused_and_writes_nothing(site, p
         "ask a supervisor to correct it."
     )
     assert len(movements()) == 1 and stock.on_hand("1042", "DOCK-1") == 1
+
+
+def test_a_lot_already_expired_is_received_with_a_warning(site):
+    yesterday = date.today() - timedelta(days=1)
+    w = Worker(site.worker)
+    w(action="blind")
+    w("04006381333931")
+    w("L1")
+    step = w(action="expiry", date=yesterday.isoformat())
+    assert step.ok is None and step.message == (
+        f"Expired on {yesterday}: check the date. If it is right, receive it and tell a "
+        "supervisor; it will not be picked."
+    )
+    assert w("DOCK1").message == "Received: 1 × 2001 lot L1 into DOCK-1."
+    # From a GS1 label: GTIN, expiry, lot.
+    step = w(f"]C1010400638133393117{yesterday:%y%m%d}10L2")
+    assert step.ok is None and step.message.startswith(f"Expired on {yesterday}")
+    assert ("Lot", "L2") in step.context

@@ -11,6 +11,7 @@ never between its movement and its balances (which would record short what was p
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -73,7 +74,8 @@ def _outstanding(pick_list: PickList, picked: dict[int, int]) -> list[tuple[Pick
 
 
 # Built once (every pick scan asks it): where the items can be picked from, first expiry
-# first out, then in walking order; not from bins waiting for a count after a short pick.
+# first out, then in walking order; never a lot past its expiry date, nor from bins waiting
+# for a count after a short pick.
 _PICKABLE_STOCK = (
     sa.select(StockBalance.item_id, Location, Lot, StockBalance.quantity)
     .join(Location, Location.id == StockBalance.location_id)
@@ -84,6 +86,7 @@ _PICKABLE_STOCK = (
         Location.kind.in_(PICKABLE),
         Location.active,
         Location.warehouse_id == sa.bindparam("warehouse"),
+        sa.or_(Lot.expiry.is_(None), Lot.expiry >= sa.bindparam("today")),
         Location.id.not_in(
             sa.select(CountTask.location_id).where(
                 CountTask.holds_picking, CountTask.status == DocStatus.OPEN
@@ -100,7 +103,7 @@ def tasks(pick_list: PickList, picked: dict[int, int]) -> tuple[list[Task], list
     if not open_lines:
         return [], []
     params = {"items": list({line.item_id for line, _ in open_lines}),
-              "warehouse": pick_list.warehouse_id}
+              "warehouse": pick_list.warehouse_id, "today": date.today()}
     rows = db.session.execute(_PICKABLE_STOCK, params).all()
     found, unfillable = [], []
     for line, left in open_lines:

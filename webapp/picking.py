@@ -8,6 +8,8 @@ module is the flow on the pick screen and what the worker sees. It re-exports pi
 names, so callers import everything from here.
 """
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from . import stock
@@ -125,6 +127,11 @@ def advance(user: User, entry: Entry) -> Step:
         s["serial"] = "?"
         return here(f"{item.sku}: scan its serial number.", ok=None)
     if scan.lot_code and task.lot and scan.lot_code != task.lot.code:
+        if scan.expiry and scan.expiry < date.today():
+            return here().refuse(
+                f"Lot {scan.lot_code} expired on {scan.expiry}: it cannot be picked. "
+                f"Take lot {task.lot.code}."
+            )
         return here().refuse(f"Wrong lot: take lot {task.lot.code}, which expires first.")
     got = int(s.get("qty") or 0) + scan.units
     if got > task.qty:

@@ -41,6 +41,8 @@ def advance(user: User, entry: Entry) -> Step:
         return view(s, f"Quantity set to {s['qty']}.", ok=True)
     if entry.action in ("expiry", "noexpiry"):
         s["expiry"] = "none" if entry.action == "noexpiry" else _typed_date(entry.typed_date)
+        if expired := _expired(s):
+            return view(s).warn(expired)
         said = "No expiry." if s["expiry"] == "none" else f"Expires {s['expiry']}."
         return view(s, said, ok=True)
     if entry.action == "confirm" and s.get("to"):
@@ -82,6 +84,8 @@ def _scanned(user: User, entry: Entry, s: dict) -> Step:
         s["lot"] = lot_scanned(scan, item)
         if scan.expiry:
             s["expiry"] = scan.expiry.isoformat()
+        if expired := _expired(s):
+            return view(s, item=item).warn(expired)
         return view(s, f"{stock.lot_word(item).capitalize()} {s['lot']}.", ok=True, item=item)
     if stage == "expiry":
         return view(s, item=item).refuse("Type the expiry date and press Set, or press No expiry.")
@@ -113,6 +117,8 @@ def _item_scanned(s: dict, scan) -> Step:
         s["expiry"] = scan.expiry.isoformat()
     message = f"{scan.item.sku} {scan.item.description}: {s['qty']}."
     receipt = receipts.open_receipt(s["receipt"]) if s.get("receipt") else None
+    if expired := _expired(s):
+        return view(s, item=scan.item, receipt=receipt).warn(expired)
     if receipt and all(line.item_id != scan.item.id for line in receipt.lines):
         return view(s, item=scan.item, receipt=receipt).warn(
             f"{scan.item.sku} is not on {receipt.number}: it will be recorded as unexpected."
@@ -249,6 +255,17 @@ def closed_view(receipt: Receipt) -> Step:
 def after_post(s: dict) -> dict:
     """The state once an item is received: the same receipt, ready for the next item."""
     return {k: v for k, v in s.items() if k not in ITEM_FIELDS}
+
+
+def _expired(s: dict) -> str:
+    """A word for a lot arriving already past its expiry date (a typo, or goods to send
+    back): received if the worker goes on, but never picked."""
+    if s.get("expiry") in (None, "", "none") or date.fromisoformat(s["expiry"]) >= date.today():
+        return ""
+    return (
+        f"Expired on {s['expiry']}: check the date. If it is right, receive it and tell a "
+        "supervisor; it will not be picked."
+    )
 
 
 def _typed_date(text: str) -> str:

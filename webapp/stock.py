@@ -137,6 +137,11 @@ def _between_bins(kind, user, from_bin, to_bin, sku, qty, key, lot, **recorded) 
     if kind == MovementKind.PICK and target.kind != LocationKind.STAGING:
         raise StockError(f"Picked stock goes to a staging location; {target.code} is not one.")
     lot_row = existing_lot(item, lot)
+    if kind == MovementKind.PICK and lot_row and lot_row.expiry and lot_row.expiry < date.today():
+        raise StockError(
+            f"Lot {lot_row.code} of {item.sku} expired on {lot_row.expiry}; expired stock is "
+            "not picked. Move it to quarantine, or ask a supervisor."
+        )
     movement = record(user, key, kind, item, lot_row, source, target, qty, **recorded)
     transfer(item, lot_row, source, target, qty)
     return Posted([movement])
