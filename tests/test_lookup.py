@@ -1,5 +1,9 @@
 """The look-up screen, on both databases."""
 
+import re
+from datetime import date, timedelta
+
+from tests.conftest import sign_in
 from tests.flowdriver import Worker
 from tests.helpers import receive
 from webapp import lookup
@@ -46,3 +50,12 @@ def test_an_unknown_code_is_shown_as_scanned(site):
     w = Worker(lookup, site.worker)
     assert w("NOPE99").ok is False
     assert w.step.message == "Unknown barcode “NOPE99”; scan a bin, an item or a lot."
+
+
+def test_a_lot_past_its_expiry_date_is_marked_expired(site, client):
+    receive(site, "A-01-01-A", 2, sku="2001", lot="OLD", expiry=date.today() - timedelta(days=1))
+    receive(site, "A-01-01-A", 3, sku="2001", lot="NEW", expiry=date.today())
+    sign_in(client, "wendy")
+    page = client.post("/lookup", data={"scan": "A0101A"}).get_data(as_text=True)
+    old, new = (re.search(rf"<td>{lot}.*?</td>", page).group(0) for lot in ("OLD", "NEW"))
+    assert 'class="expired">expired</b>' in old and "expired" not in new  # good through today

@@ -1,6 +1,8 @@
 """Look up: scan a bin to see its contents, an item to see every bin holding it, a lot to
 see where it is. Read-only; it shares the scanning surface with the flows."""
 
+from datetime import date
+
 from . import inventory
 from .models import Tracking, User
 from .scan import ScanKind
@@ -46,5 +48,5 @@ def view(s: dict, message: str = "", data: dict | None = None) -> Step:
         state={},
         message=message,
         ok=True if message else None,
-        data=data or {},
+        data={**(data or {}), "today": date.today()},  # lots past it are marked expired
     )
