@@ -148,6 +148,42 @@ def test_moving_the_whole_bin_moves_everything(site):
     assert stock.on_hand("1042", "A-01-01-A") == 0
 
 
+def test_a_whole_bin_moved_by_mistake_is_undone_whole(site):
+    receive(site, qty=4, to="A-01-01-A")
+    receive(site, sku="2001", lot="L1", qty=2, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("A0101A")
+    w(action="whole")
+    assert w("SHIP1").undo is not None  # the wrong place: staging, not the next bin
+    before = count_movements()
+    undone = w(action="undo")
+    assert undone.ok and undone.message == "Undone: 2 lines back from SHIP-1 to A-01-01-A."
+    assert count_movements() == before + 2
+    assert stock.on_hand("1042", "A-01-01-A") == 4
+    assert stock.on_hand("2001", "A-01-01-A", lot="L1") == 2
+    assert stock.on_hand("1042", "SHIP-1") == 0
+    again = w(action="undo")  # pressed twice: nothing more is taken back
+    assert again.ok is False and count_movements() == before + 2
+
+
+def test_a_whole_bin_move_is_undone_whole_or_not_at_all(site):
+    receive(site, qty=4, to="A-01-01-A")
+    receive(site, sku="2001", lot="L1", qty=2, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("A0101A")
+    w(action="whole")
+    w("B0101A")
+    # Another worker takes one of the first line meanwhile: it cannot all go back, and the
+    # last line alone is not taken back either.
+    stock.move(site.other, from_bin="B-01-01-A", to_bin="A-01-02-A", sku="1042", qty=1,
+               key=uuid.uuid4().hex)
+    before = count_movements()
+    step = w(action="undo")
+    assert step.ok is False and count_movements() == before
+    assert stock.on_hand("1042", "B-01-01-A") == 3
+    assert stock.on_hand("2001", "B-01-01-A", lot="L1") == 2
+
+
 def test_the_destination_scan_must_be_a_bin(site):
     receive(site, qty=4, to="A-01-01-A")
     w = Worker(moving, site.worker)

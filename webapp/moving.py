@@ -197,7 +197,8 @@ def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
         n = len(posted.movements)
         return view({}).success(
             f"Moved: everything in {s['from']} ({n} line{'s' * (n != 1)}) to "
-            f"{posted.movement.to_location.code}."
+            f"{posted.movement.to_location.code}.",
+            undo=posted.movements[-1].id,  # the worker's last movement: Undo takes all lines
         )
     posted = stock.move(
         user,

@@ -24,12 +24,21 @@ class Undone:
 
     @property
     def message(self) -> str:
-        said = f"Undone: {stock.describe(self.posted.movement)}."
+        first = self.posted.movement
+        if len(self.posted.movements) > 1:  # a whole bin, moved back
+            said = (
+                f"Undone: {len(self.posted.movements)} lines back from "
+                f"{first.from_location.code} to {first.to_location.code}."
+            )
+        else:
+            said = f"Undone: {stock.describe(first)}."
         return f"{said} Pick list {self.reopened} is open again." if self.reopened else said
 
 
 @transactional
 def undo_last(user: User, *, key: str, device: str = "", movement_id: int | None = None) -> Undone:
+    """Take back the worker's last posting: one movement, or every line of a whole-bin move
+    (its lines share a key: KEY, KEY:2 ...), all of them or none."""
     check_key(key)
     if prior := already_posted(key):  # the same undo sent again
         return Undone(replay(user, prior))
@@ -39,7 +48,14 @@ def undo_last(user: User, *, key: str, device: str = "", movement_id: int | None
         receipts.refuse_undo_once_closed(last)
     elif last.reference and last.kind == MovementKind.PICK:
         reopened = pick_lists.reopen_for_undo(last)
+    lines = already_posted(last.idempotency_key.partition(":")[0])[::-1]  # newest first
     posted = stock.reverse(
         user, movement_id=last.id, key=key, device=device, reason="undone by worker"
     )
-    return Undone(posted, reopened)
+    reversals = list(posted.movements)
+    for n, line in enumerate(lines[1:], start=2):  # the batch's other lines, same transaction
+        more = stock.reverse.__wrapped__(
+            user, movement_id=line.id, key=f"{key}:{n}", device=device, reason="undone by worker"
+        )
+        reversals.extend(more.movements)
+    return Undone(stock.Posted(reversals), reopened)
