@@ -195,6 +195,12 @@ def test_an_unexpected_item_is_flagged_and_recorded_at_closing(site, po):
     w("5012345678900")
     w(action="qty", qty="20")
     w("DOCK1")
+    asked = w(action="close")  # lines are short: asked once
+    assert asked.ok is None and asked.message == (
+        "2 of 2 lines are not all received. Press Close receipt again to close PO1001 short, "
+        "or scan an item."
+    )
+    assert db.session.scalar(sa.select(Receipt.status)) != DocStatus.CLOSED
     closed = w(action="close")
     assert closed.message == "Receipt PO1001 closed."
     lines = {
@@ -233,6 +239,7 @@ def test_undo_after_the_receipt_was_closed_is_refused_and_writes_nothing(site, p
     w("PO1001")
     w("5012345678900")
     w("DOCK1")
+    w(action="close")
     assert w(action="close").message == "Receipt PO1001 closed."
     step = w(action="undo")
     assert step.ok is False
@@ -259,3 +266,19 @@ def test_a_lot_already_expired_is_received_with_a_warning(site):
     step = w(f"]C1010400638133393117{yesterday:%y%m%d}10L2")
     assert step.ok is None and step.message.startswith(f"Expired on {yesterday}")
     assert ("Lot", "L2") in step.context
+
+
+def test_a_receipt_all_received_closes_at_once_and_a_scan_cancels_the_question(site, po):
+    w = Worker(site.worker)
+    w("PO1001")
+    w("5012345678900")
+    w(action="qty", qty="24")
+    w("DOCK1")
+    assert w(action="close").message.startswith("1 of 2 lines is not all received.")
+    w("04006381333931")  # the worker goes on receiving instead: the question is dropped
+    w("L1")
+    w(action="noexpiry")
+    w(action="qty", qty="10")
+    w("DOCK1")
+    assert "close" not in w.state
+    assert w(action="close").message == "Receipt PO1001 closed."

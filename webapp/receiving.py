@@ -28,11 +28,19 @@ ITEM_FIELDS = ("sku", "lot", "expiry", "qty", "to")
 def advance(user: User, entry: Entry) -> Step:
     """One scan or button press on the receiving screen."""
     s = dict(entry.state)
+    confirming_close = s.pop("close", None) == "?"
     if entry.action == "blind":
         return view({"blind": "1"}, "Blind receipt: no document.", ok=True)
     if entry.action == "cancel":
         return view(after_post(s), "Cancelled; nothing was received.", ok=True)
     if entry.action == "close":
+        if not confirming_close and (short := _short_lines(s.get("receipt", ""))):
+            # Closing records the shortfall and takes nothing more: a slip is asked about.
+            s["close"] = "?"
+            return view(s).warn(
+                f"{short} not all received. Press Close receipt again to close "
+                f"{s['receipt']} short, or scan an item."
+            )
         receipt = receipts.close_receipt(user, s.get("receipt", ""))
         return closed_view(receipt)
     if entry.action == "qty":
@@ -250,6 +258,16 @@ def closed_view(receipt: Receipt) -> Step:
         ok=True,
         data={"stage": "document", "closed": lines, "receipts": receipts.open_receipts()},
     )
+
+
+def _short_lines(number: str) -> str:
+    """ "2 of 3 lines are" when the receipt has had less than it expects on some lines."""
+    rows = receipts.progress(receipts.open_receipt(number))
+    short = sum(row["received"] < row["expected"] for row in rows)
+    if not short:
+        return ""
+    lines = sum(row["expected"] > 0 for row in rows)
+    return f"{short} of {lines} line{'s' * (lines != 1)} {'is' if short == 1 else 'are'}"
 
 
 def after_post(s: dict) -> dict:
