@@ -59,3 +59,15 @@ def test_a_lot_past_its_expiry_date_is_marked_expired(site, client):
     page = client.post("/lookup", data={"scan": "A0101A"}).get_data(as_text=True)
     old, new = (re.search(rf"<td>{lot}.*?</td>", page).group(0) for lot in ("OLD", "NEW"))
     assert 'class="expired">expired</b>' in old and "expired" not in new  # good through today
+
+
+def test_scanning_an_items_gs1_label_shows_where_that_lot_is(site):
+    receive(site, "B-01-01-A", 3, sku="2001", lot="L77")
+    receive(site, "A-01-01-A", 5, sku="2001", lot="L78")
+    step = Worker(lookup, site.worker)("]C1010400638133393110L77")
+    assert step.message == "2001 lot L77: 3 in 1 place."
+    assert [(loc.code, lot.code, q) for loc, _, lot, q in step.data["places"]] == [
+        ("B-01-01-A", "L77", 3)
+    ]
+    step = Worker(lookup, site.worker)("]C1010400638133393110L99")  # a lot not in stock
+    assert step.message == "2001 lot L99: none on hand."

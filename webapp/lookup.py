@@ -3,7 +3,7 @@ see where it is. Read-only; it shares the scanning surface with the flows."""
 
 from datetime import date
 
-from . import inventory
+from . import inventory, stock
 from .models import Tracking, User
 from .scan import ScanKind
 from .steps import Entry, Step, wrong_kind
@@ -18,6 +18,12 @@ def advance(user: User, entry: Entry) -> Step:
         rows = inventory.bin_contents(scan.location)
         said = f"Bin {scan.location.code}: {len(rows)} line{'s' * (len(rows) != 1)}."
         return view({}, said, data={"bin": scan.location, "contents": rows})
+    if scan.kind == ScanKind.ITEM and scan.lot_code:  # a GS1 label: where that lot is
+        lots = [lot for lot in scan.lots if lot.item_id == scan.item.id]
+        rows = inventory.where_is(lots=lots) if lots else []
+        word = stock.lot_word(scan.item)
+        said = f"{scan.item.sku} {word} {scan.lot_code}: {_how_much(rows)}."
+        return view({}, said, data={"item": scan.item, "places": rows})
     if scan.kind == ScanKind.ITEM:
         rows = inventory.where_is(item=scan.item)
         said = f"{scan.item.sku} {scan.item.description}: {_how_much(rows)}."
