@@ -168,3 +168,21 @@ def test_a_typed_count_waits_until_the_lot_of_the_item_scanned_is_given(site):
     assert w(action="qty", qty="5").message == "2001 lot L1: set to 5."
     assert dict(((sku, lot), qty) for sku, lot, qty in w().data["counted"]) == {
         ("1042", ""): 1, ("2001", "L1"): 5}
+
+
+def test_a_serial_numbers_own_label_counts_its_unit_in_one_scan(drills):
+    receive(drills, "A-01-01-A", 2, sku="2001", lot="L1")
+    db.session.add(CountTask(number="CT3001", location_id=drills.a1.id))
+    db.session.commit()
+    w = Worker(counting, drills.worker)
+    w("CT3001")
+    w("A0101A")
+    assert w("SN1").message == "3001 serial number SN1: 1."
+    assert w("SN1").message == "3001 serial number SN1 is counted already: a serial is one unit."
+    # A lot's label alone does not say how many: the item is scanned for each unit.
+    assert w("L1").message == "That is lot L1; scan an item in the bin."
+
+
+def test_a_serial_numbers_label_is_called_a_serial_number_when_refused(drills):
+    step = Worker(moving, drills.worker)("SN1")
+    assert step.message == "That is serial number SN1; scan the bin to move from."

@@ -112,6 +112,11 @@ def advance(user: User, entry: Entry) -> Step:
         if scan.location.code == s["bin"]:
             return view(s, f"Still counting {s['bin']}.", ok=None)
         return view(s).refuse(f"Finish {s['bin']} first: press Done.")
+    if scan.kind == ScanKind.LOT and len({lot.item_id for lot in scan.lots}) == 1:
+        # A serial number's own label names its item too: one scan counts the unit.
+        lot = scan.lots[0]
+        if lot.item.tracking == Tracking.SERIAL:
+            return _add(s, counts, lot.item, lot.code, 1)
     if scan.kind != ScanKind.ITEM:
         return view(s).refuse(wrong_kind(scan, "scan an item in the bin"))
     if scan.item.tracking != Tracking.NONE and not scan.lot_code:

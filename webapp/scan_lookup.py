@@ -79,7 +79,8 @@ class Scan:
         if self.kind is ScanKind.ITEM:
             return f"item {self.item.sku} ({self.item.description})"
         if self.kind is ScanKind.LOT:
-            return f"lot {self.lot}"
+            serial = self.lots and all(lot.item.tracking == Tracking.SERIAL for lot in self.lots)
+            return f"{'serial number' if serial else 'lot'} {self.lot}"
         if self.kind is ScanKind.DOCUMENT:
             noun = {Receipt: "receipt", PickList: "pick list", CountTask: "count task"}
             return f"{noun[type(self.document)]} {self.document.number}"
