@@ -186,3 +186,19 @@ def test_a_serial_numbers_own_label_counts_its_unit_in_one_scan(drills):
 def test_a_serial_numbers_label_is_called_a_serial_number_when_refused(drills):
     step = Worker(moving, drills.worker)("SN1")
     assert step.message == "That is serial number SN1; scan the bin to move from."
+
+
+def test_a_serial_numbers_own_label_is_the_item_on_a_move_and_a_pick(drills):
+    w = Worker(moving, drills.worker)
+    w("A0101A")
+    step = w("SN2")
+    assert step.prompt == "Scan the destination bin" and ("Serial number", "SN2") in step.context
+    assert w("A0102A").message == "Moved: 1 × 3001 serial SN2 from A-01-01-A to A-01-02-A."
+    pick_list = PickList(number="PL2001", warehouse_id=drills.warehouse.id)
+    pick_list.lines = [PickLine(item_id=drills.drill.id, ordered_qty=1)]
+    db.session.add(pick_list)
+    db.session.commit()
+    p = Worker(picking, drills.worker)
+    p(action="take")
+    p("A0101A")
+    assert p("SN1").message == "Picked: 1 × 3001 serial SN1 from A-01-01-A to SHIP-1."

@@ -17,7 +17,7 @@ from .count_tasks import COUNTABLE, open_tasks, schedule_cycle_counts, task_for
 from .db import db
 from .models import CountStatus, CountTask, DocStatus, Tracking, User
 from .scan import ScanKind
-from .steps import Entry, Step, lot_scanned, wrong_kind
+from .steps import Entry, Step, lot_scanned, serial_as_item, wrong_kind
 from .stock import StockError
 
 __all__ = [
@@ -107,16 +107,11 @@ def advance(user: User, entry: Entry) -> Step:
         lot = lot_scanned(entry.resolved("lot"), item)
         s.pop("pending")
         return _add(s, counts, item, lot, int(units))
-    scan = entry.resolved("item")
+    scan = serial_as_item(entry.resolved("item"))  # a serial's label: one scan a unit
     if scan.kind == ScanKind.LOCATION:
         if scan.location.code == s["bin"]:
             return view(s, f"Still counting {s['bin']}.", ok=None)
         return view(s).refuse(f"Finish {s['bin']} first: press Done.")
-    if scan.kind == ScanKind.LOT and len({lot.item_id for lot in scan.lots}) == 1:
-        # A serial number's own label names its item too: one scan counts the unit.
-        lot = scan.lots[0]
-        if lot.item.tracking == Tracking.SERIAL:
-            return _add(s, counts, lot.item, lot.code, 1)
     if scan.kind != ScanKind.ITEM:
         return view(s).refuse(wrong_kind(scan, "scan an item in the bin"))
     if scan.item.tracking != Tracking.NONE and not scan.lot_code:

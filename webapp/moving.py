@@ -10,7 +10,7 @@ from .db import db
 from .inventory import bin_contents
 from .models import Item, Location, LocationKind, Lot, StockBalance, Tracking, User
 from .scan import ScanKind, own_code_of
-from .steps import Entry, Step, lot_scanned, posted_message, wrong_kind
+from .steps import Entry, Step, lot_scanned, posted_message, serial_as_item, wrong_kind
 from .stock import StockError
 
 balance = StockBalance.__table__
@@ -109,7 +109,7 @@ def advance(user: User, entry: Entry) -> Step:
             {"from": scan.location.code}, f"Bin {scan.location.code}.", ok=True, contents=contents
         )
     if stage == "item":
-        return _item_scanned(s, scan)
+        return _item_scanned(s, serial_as_item(scan))
     if stage == "lot":
         item = stock.find_item(s["sku"])
         return _lot_chosen(s, lot_scanned(scan, item), item=item)

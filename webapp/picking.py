@@ -30,7 +30,7 @@ from .pick_lists import (
     tasks,
 )
 from .scan import ScanKind
-from .steps import Entry, Step, lot_scanned, posted_message, wrong_kind
+from .steps import Entry, Step, lot_scanned, posted_message, serial_as_item, wrong_kind
 from .stock import StockError
 
 __all__ = [
@@ -113,7 +113,8 @@ def advance(user: User, entry: Entry) -> Step:
     item = task.line.item
     if s.get("serial") == "?":  # the drill's plain barcode was scanned: now its serial
         return _serial_picked(user, entry, now, task, s, lot_scanned(entry.resolved("lot"), item))
-    scan = entry.resolved("item", item=item)  # its barcodes came with the list
+    # The line's barcodes came with the list; a serial number's own label names the item.
+    scan = serial_as_item(entry.resolved("item", item=item))
     if scan.kind != ScanKind.ITEM:
         return here().refuse(wrong_kind(scan, f"scan the item {item.sku}"))
     if scan.item.id != item.id:

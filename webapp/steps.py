@@ -13,6 +13,7 @@ from flask import current_app, make_response, render_template, request
 
 from . import stock, undo
 from .db import db
+from .models import Tracking
 from .request_input import whole_number
 from .scan import Scan, ScanKind, resolve
 from .stock import StockError
@@ -90,6 +91,17 @@ def wrong_kind(scan: Scan, wanted: str) -> str:
     if scan.kind in (ScanKind.UNKNOWN, ScanKind.INVALID):
         return scan.message
     return f"That is {scan.describe()}; {wanted}."
+
+
+def serial_as_item(scan: Scan) -> Scan:
+    """A serial number's own label names its item as well: read it as a scan of that
+    item's unit, so a step asking for the item takes it. (A lot's label does not say how
+    many, so it stays a lot.)"""
+    if scan.kind is ScanKind.LOT and len({lot.item_id for lot in scan.lots}) == 1:
+        lot = scan.lots[0]
+        if lot.item.tracking == Tracking.SERIAL:
+            return replace(scan, kind=ScanKind.ITEM, item=lot.item, serial=lot.code)
+    return scan
 
 
 def lot_scanned(scan: Scan, item) -> str:
