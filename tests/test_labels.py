@@ -114,7 +114,7 @@ def test_every_label_kind_scans_back_to_what_it_labels(things):
         (labels.item_label(things.soda), ScanKind.ITEM, "item 4001 (Soda)"),
         (labels.item_label(things.gum), ScanKind.ITEM, "item 5001 (Gum)"),
         (labels.item_label(things.drill), ScanKind.ITEM, None),  # no GTIN: SKU in Code 128
-        (labels.lot_label(things.plain_lot), ScanKind.LOT, "lot SN-7"),
+        (labels.lot_label(things.plain_lot), ScanKind.LOT, "serial number SN-7"),  # a drill
         (labels.badge_label(things.worker), ScanKind.USER, "a badge"),
         (labels.document_label("receipt", things.receipt), ScanKind.DOCUMENT, "receipt R1001"),
         (labels.document_label("pick-list", things.pick_list), ScanKind.DOCUMENT, None),
