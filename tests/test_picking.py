@@ -164,13 +164,20 @@ def test_a_short_pick_records_what_was_found_raises_a_count_and_ends_short(site)
     assert step.data["summary"][0] == {"item": site.widget, "ordered": 5, "picked": 1, "short": 4}
 
 
-def test_short_pressed_with_nothing_typed_asks_once_before_recording(site):
+@pytest.fixture
+def one_of_two_scanned(site):
+    """A worker at a bin holding 2 of the 5 their list asks for, one of them scanned."""
     receive(site, "A-01-01-A", 2)
     make_list(site, "PL2009", [(site.widget, 5)])
     w = Worker(picking, site.worker)
     w(action="take")
     w("A0101A")
     w("5012345678900")
+    return w
+
+
+def test_short_pressed_with_nothing_typed_asks_once_before_recording(one_of_two_scanned):
+    w = one_of_two_scanned
     asked = w(action="short")
     assert asked.ok is None and asked.message == (
         "Only 1 of 2 in A-01-01-A? Press Short again to confirm, or type what you found and "
@@ -182,13 +189,8 @@ def test_short_pressed_with_nothing_typed_asks_once_before_recording(site):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CountTask)) == 0
 
 
-def test_short_pressed_twice_records_what_was_scanned(site):
-    receive(site, "A-01-01-A", 2)
-    make_list(site, "PL2009", [(site.widget, 5)])
-    w = Worker(picking, site.worker)
-    w(action="take")
-    w("A0101A")
-    w("5012345678900")
+def test_short_pressed_twice_records_what_was_scanned(one_of_two_scanned):
+    w = one_of_two_scanned
     w(action="short")
     step = w(action="short")
     assert step.message.startswith("Short pick: found 1 of 2 in A-01-01-A; count CS")
