@@ -1,5 +1,5 @@
-"""Small helpers shared by the tests: stock on hand before they start, and the ledger's
-first invariant after they have run."""
+"""Small helpers shared by the tests: stock on hand and pick lists before they start, and
+the ledger's first invariant after they have run."""
 
 import uuid
 from collections import Counter
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from webapp import stock
 from webapp.db import db
-from webapp.models import StockBalance, StockMovement
+from webapp.models import PickLine, PickList, StockBalance, StockMovement
 
 
 def receive(site, to, qty, sku="1042", lot=None, expiry=None):
@@ -39,3 +39,12 @@ def ledger_matches_balances() -> bool:
     }
     never_negative = all(q >= 0 for q in held.values())
     return never_negative and {k: q for k, q in held.items() if q} == +ledger
+
+
+def make_list(site, number, lines):
+    """A pick list of (item, quantity) lines in the site's warehouse, committed."""
+    pick_list = PickList(number=number, warehouse_id=site.warehouse.id)
+    pick_list.lines = [PickLine(item_id=item.id, ordered_qty=qty) for item, qty in lines]
+    db.session.add(pick_list)
+    db.session.commit()
+    return pick_list

@@ -7,10 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.flowdriver import Worker
-from tests.helpers import receive
+from tests.helpers import make_list, receive
 from webapp import counting, lookup, moving, picking, receiving, stock
 from webapp.db import db
-from webapp.models import CountLine, CountTask, ItemBarcode, Lot, PickLine, PickList
+from webapp.models import CountLine, CountTask, ItemBarcode, Lot
 
 DRILL_GTIN = "08712345002701"
 
@@ -118,10 +118,7 @@ def test_a_serial_is_counted_as_one_unit(drills):
 
 def test_a_pick_of_a_serial_item_records_the_serial_number_taken(drills):
     receive(drills, "B-01-01-A", 3)
-    pick_list = PickList(number="PL2001", warehouse_id=drills.warehouse.id)
-    pick_list.lines = [PickLine(item_id=drills.drill.id, ordered_qty=2)]
-    db.session.add(pick_list)
-    db.session.commit()
+    make_list(drills, "PL2001", [(drills.drill, 2)])
     w = Worker(picking, drills.worker)
     w(action="take")
     step = w("A0101A")
@@ -194,10 +191,7 @@ def test_a_serial_numbers_own_label_is_the_item_on_a_move_and_a_pick(drills):
     step = w("SN2")
     assert step.prompt == "Scan the destination bin" and ("Serial number", "SN2") in step.context
     assert w("A0102A").message == "Moved: 1 × 3001 serial SN2 from A-01-01-A to A-01-02-A."
-    pick_list = PickList(number="PL2001", warehouse_id=drills.warehouse.id)
-    pick_list.lines = [PickLine(item_id=drills.drill.id, ordered_qty=1)]
-    db.session.add(pick_list)
-    db.session.commit()
+    make_list(drills, "PL2001", [(drills.drill, 1)])
     p = Worker(picking, drills.worker)
     p(action="take")
     p("A0101A")

@@ -2,6 +2,7 @@
 
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from tests.flowdriver import Worker
@@ -148,12 +149,20 @@ def test_moving_the_whole_bin_moves_everything(site):
     assert stock.on_hand("1042", "A-01-01-A") == 0
 
 
-def test_a_whole_bin_moved_by_mistake_is_undone_whole(site):
+@pytest.fixture
+def whole_bin(site):
+    """A worker about to move all of A-01-01-A (4 × 1042 and 2 × 2001 lot L1): at the
+    destination step."""
     receive(site, qty=4, to="A-01-01-A")
     receive(site, sku="2001", lot="L1", qty=2, to="A-01-01-A")
     w = Worker(moving, site.worker)
     w("A0101A")
     w(action="whole")
+    return w
+
+
+def test_a_whole_bin_moved_by_mistake_is_undone_whole(whole_bin):
+    w = whole_bin
     assert w("SHIP1").undo is not None  # the wrong place: staging, not the next bin
     before = count_movements()
     undone = w(action="undo")
@@ -166,12 +175,8 @@ def test_a_whole_bin_moved_by_mistake_is_undone_whole(site):
     assert again.ok is False and count_movements() == before + 2
 
 
-def test_a_whole_bin_move_is_undone_whole_or_not_at_all(site):
-    receive(site, qty=4, to="A-01-01-A")
-    receive(site, sku="2001", lot="L1", qty=2, to="A-01-01-A")
-    w = Worker(moving, site.worker)
-    w("A0101A")
-    w(action="whole")
+def test_a_whole_bin_move_is_undone_whole_or_not_at_all(site, whole_bin):
+    w = whole_bin
     w("B0101A")
     # Another worker takes one of the first line meanwhile: it cannot all go back, and the
     # last line alone is not taken back either.

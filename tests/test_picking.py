@@ -7,21 +7,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.flowdriver import Worker
-from tests.helpers import receive
+from tests.helpers import make_list, receive
 from webapp import counting, picking, stock
 from webapp.db import db
-from webapp.models import CountTask, DocStatus, PickLine, PickList, StockMovement
+from webapp.models import CountTask, DocStatus, PickList, StockMovement
 from webapp.stock import StockError
 
 SOON = date.today() + timedelta(days=30)
-
-
-def make_list(site, number, lines):
-    pick_list = PickList(number=number, warehouse_id=site.warehouse.id)
-    pick_list.lines = [PickLine(item_id=item.id, ordered_qty=qty) for item, qty in lines]
-    db.session.add(pick_list)
-    db.session.commit()
-    return pick_list
 
 
 @pytest.fixture
