@@ -41,8 +41,8 @@ def test_a_pick_list_is_walked_in_order_with_the_first_expiring_lot(stocked):
         assert w("5012345678900").message == f"{n} of 6."
     assert w("5012345678900").message == "Picked: 6 × 1042 from B-01-01-A to SHIP-1."
     # Milk: lot SOON in B-01-01-A expires before lot LATE in A-01-02-A, earlier in the walk.
-    assert w.step.prompt == "Go to B-01-01-A, scan the bin"
-    w("B0101A")
+    # The worker stands at B-01-01-A already: the bin stays confirmed.
+    assert w.step.prompt == "Scan the item 2001"
     assert dict(w.step.context)["Lot"] == f"SOON (expires {SOON})"
     wrong_lot = w("]C1010400638133393110LATE")
     assert wrong_lot.message == "Wrong lot: take lot SOON, which expires first."
@@ -102,11 +102,62 @@ def test_wrong_bin_and_wrong_item_are_refused_naming_the_right_one(stocked):
     assert step.ok is False
     assert step.message == "Wrong bin: that is A-01-02-A. Go to B-01-01-A."
     w("B0101A")
-    task_item = dict(w.step.context)["Item"].split()[0]
-    other = "4006381333931" if task_item == "1042" else "5012345678900"
-    step = w(other)
-    assert step.ok is False and step.message.startswith("Wrong item: that is ")
-    assert f"Pick {task_item}" in step.message and picks() == []
+    step = w("3001")  # the drill: not on the list
+    assert step.ok is False
+    assert step.message == "Wrong item: that is 3001. Pick 1042 (Item 1042)."
+    assert picks() == []
+
+
+def test_the_next_line_in_the_same_bin_needs_no_second_bin_scan(stocked):
+    w = Worker(picking, stocked.worker)
+    w(action="take")
+    w("B0101A")
+    assert w(action="qty", qty="6").message == "Picked: 6 × 1042 from B-01-01-A to SHIP-1."
+    assert w.step.prompt == "Scan the item 2001" and dict(w.step.context)["Bin"] == "B-01-01-A"
+    w("4006381333931")
+    assert w(action="qty", qty="3").message == "Picked: 3 × 2001 lot SOON from B-01-01-A to SHIP-1."
+
+
+def test_the_next_line_in_another_bin_asks_for_that_bin(site):
+    receive(site, "A-01-01-A", 5)
+    receive(site, "B-01-01-A", 5, sku="2001", lot="SOON", expiry=SOON)
+    make_list(site, "PL2001", [(site.widget, 2), (site.milk, 2)])
+    w = Worker(picking, site.worker)
+    w(action="take")
+    w("A0101A")
+    w(action="qty", qty="2")
+    assert w.step.prompt == "Go to B-01-01-A, scan the bin"
+    assert w("4006381333931").message == (
+        "That is item 2001 (Item 2001); scan bin B-01-01-A first."
+    )
+
+
+def test_any_line_the_bin_serves_can_be_picked_first(stocked):
+    w = Worker(picking, stocked.worker)
+    w(action="take")
+    assert w("B0101A").prompt == "Scan the item 1042"
+    # The worker reaches for the milk first: it is on the list, from this bin.
+    step = w("4006381333931")
+    assert step.ok is True and step.message == "1 of 3."
+    assert step.prompt == "Scan the item 2001" and dict(step.context)["Lot"].startswith("SOON")
+    assert w(action="qty", qty="3").message == "Picked: 3 × 2001 lot SOON from B-01-01-A to SHIP-1."
+    # Then the widget, from the same bin, without scanning it again.
+    assert w.step.prompt == "Scan the item 1042"
+    assert w(action="qty", qty="6").message == "Picked: 6 × 1042 from B-01-01-A to SHIP-1."
+    assert w.step.prompt == "Pick list done"
+
+
+def test_units_scanned_for_one_line_are_not_dropped_for_another(stocked):
+    w = Worker(picking, stocked.worker)
+    w(action="take")
+    w("B0101A")
+    w("5012345678900")
+    step = w("4006381333931")
+    assert step.ok is False
+    assert step.message == (
+        "That is 2001, also to pick here: finish 1042 first (1 of 6 scanned), or press Short."
+    )
+    assert dict(step.context)["Pick"] == "1 of 6" and picks() == []
 
 
 def test_two_workers_never_get_the_same_list(stocked):

@@ -118,9 +118,19 @@ def advance(user: User, entry: Entry) -> Step:
     if scan.kind != ScanKind.ITEM:
         return here().refuse(wrong_kind(scan, f"scan the item {item.sku}"))
     if scan.item.id != item.id:
-        return here().refuse(
-            f"Wrong item: that is {scan.item.sku}. Pick {item.sku} ({item.description})."
-        )
+        other = next((t for t in _in_bin(now, task) if t.line.item_id == scan.item.id), None)
+        if other is None:
+            return here().refuse(
+                f"Wrong item: that is {scan.item.sku}. Pick {item.sku} ({item.description})."
+            )
+        if s.get("qty"):  # units of this line are in hand, not yet recorded: keep them
+            return here().refuse(
+                f"That is {scan.item.sku}, also to pick here: finish {item.sku} first "
+                f"({s['qty']} of {task.qty} scanned), or press Short."
+            )
+        # The list wants that item from this bin too: the worker picks it first.
+        s["line"] = str(other.line.id)
+        task, item = other, other.line.item
     if item.tracking == Tracking.SERIAL:
         # Whichever unit the worker takes, its own serial number is what gets recorded.
         if scan.lot_code:
@@ -183,13 +193,26 @@ def _mine(user: User, number: str) -> PickList:
 
 
 def _current(now: Progress, s: dict) -> Task | None:
+    """The next bin's task, or the one of its tasks the worker chose by scanning its item.
+    The bin stays confirmed while the next task is in it: the worker is standing there."""
     if not now.found:
         return None
     task = now.found[0]
-    if s.get("bin") and s["bin"] != task.location.code:  # the page was stale
-        for name in ("bin", "qty", "serial"):
+    if s.get("bin") and s["bin"] != task.location.code:  # moved on, or the page was stale
+        for name in ("bin", "qty", "serial", "line"):
             s.pop(name, None)
+    if s.get("line"):
+        chosen = next((t for t in _in_bin(now, task) if str(t.line.id) == s["line"]), None)
+        if chosen is None:  # that line is done, or the page was stale
+            for name in ("line", "qty", "serial"):
+                s.pop(name, None)
+        return chosen or task
     return task
+
+
+def _in_bin(now: Progress, task: Task) -> list[Task]:
+    """The tasks the list has in the bin of `task`."""
+    return [t for t in now.found if t.location.id == task.location.id]
 
 
 def _post(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict, lot=None) -> Step:
@@ -265,7 +288,8 @@ def raise_short_pick_count(user: User, location: Location) -> CountTask:
 
 
 def after_post(s: dict) -> dict:
-    return {"list": s["list"]} if s.get("list") else {}
+    """The list, and the bin still confirmed in case the next line is in it too."""
+    return {k: s[k] for k in ("list", "bin") if s.get(k)}
 
 
 def after_undo(s: dict, undone) -> dict:

@@ -78,7 +78,12 @@ def test_a_pick_list_is_picked_in_walking_order_with_refusals_and_a_short_pick(f
     gun.tap("Take next", "Picking PL2001.", shot="taken")
     expected = []
     for n, (code, sku, description, ean, qty, _) in enumerate(visits):
-        assert gun.prompt() == f"Go to {code}, scan the bin"
+        if n and visits[n - 1][0] == code:  # the next line is in the same bin: no second scan
+            assert gun.prompt() == f"Scan the item {sku}"
+            same_bin = True
+        else:
+            assert gun.prompt() == f"Go to {code}, scan the bin"
+            same_bin = False
         if n == 0:
             wrong_bin = visits[-1][0]
             gun.scan(
@@ -87,7 +92,8 @@ def test_a_pick_list_is_picked_in_walking_order_with_refusals_and_a_short_pick(f
                 "error",
                 shot="wrong-bin",
             )
-        gun.scan(code.replace("-", ""), f"Bin {code}: pick {qty}.", suffix=TAB, shot="at-bin")
+        if not same_bin:
+            gun.scan(code.replace("-", ""), f"Bin {code}: pick {qty}.", suffix=TAB, shot="at-bin")
         if n == 0:
             other = next(v for v in visits if v[1] != sku)
             gun.scan(
