@@ -10,7 +10,7 @@ from tests.flowdriver import Worker
 from tests.helpers import make_list, receive
 from webapp import counting, picking, stock
 from webapp.db import db
-from webapp.models import CountTask, DocStatus, PickList, StockMovement
+from webapp.models import AuditEntry, CountTask, DocStatus, PickList, StockMovement
 from webapp.stock import StockError
 
 SOON = date.today() + timedelta(days=30)
@@ -169,7 +169,7 @@ def test_two_workers_never_get_the_same_list(stocked):
         picking.take_next(stocked.boss)
     step = Worker(picking, stocked.boss)(first.number)
     assert step.ok is False and step.message == (
-        f"Pick list {first.number} is being picked by Wendy Worker."
+        f"Pick list {first.number} is being picked by Wendy Worker; a supervisor can hand it back."
     )
 
 
@@ -310,3 +310,56 @@ def test_undoing_the_pick_that_finished_a_list_opens_the_list_again(site):
     assert w.step.prompt == "Pick list done"
     assert [(r["picked"], r["short"]) for r in w.step.data["summary"]] == [(2, 0)]
     assert stock.on_hand("1042", "SHIP-1") == 2
+
+
+# --- a list under way handed back ------------------------------------------------------
+
+
+def test_a_supervisor_hands_back_a_list_and_the_next_worker_picks_the_rest(stocked):
+    w = Worker(picking, stocked.worker)
+    w(action="take")
+    w("B0101A")
+    w(action="qty", qty="6")  # the widget picked, then wendy goes home
+    [row] = picking.under_way()
+    assert (row.number, row.picker.username, row.picked, row.ordered) == ("PL2001", "wendy", 6, 9)
+    picking.hand_back(stocked.boss, "PL2001", picker_id=stocked.worker.id, reason="went home")
+    assert picking.under_way() == []
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "hand_back"))
+    assert (entry.entity, entry.reason) == ("pick_list", "went home")
+    assert entry.before == {"status": "in_progress", "assigned_to": "wendy"}
+    assert entry.after == {"status": "open", "assigned_to": None}
+    # Wendy's screen is stale now: her next scan says so and writes nothing.
+    step = w("4006381333931")
+    assert step.ok is False and step.prompt == "Take the next pick list"
+    assert step.message == "Pick list PL2001 is no longer yours to pick; press Take next."
+    # Oscar takes it and is led to what is left: the milk only.
+    o = Worker(picking, stocked.other)
+    assert o(action="take").message == "Picking PL2001."
+    assert dict(o.step.context)["Item"] == "2001 Item 2001"
+    o("B0101A")
+    o(action="qty", qty="3")
+    assert o.step.prompt == "Pick list done"
+    assert [(m.user_id, m.quantity) for m in picks()] == [
+        (stocked.worker.id, 6), (stocked.other.id, 3)
+    ]
+
+
+def test_a_list_taken_over_or_finished_meanwhile_is_not_handed_back(stocked):
+    list_ = picking.take_next(stocked.worker)
+    picking.hand_back(stocked.boss, list_.number, picker_id=stocked.worker.id)
+    picking.take_next(stocked.other)  # the page the supervisor looks at still says wendy
+    with pytest.raises(StockError, match=r"^PL2001 is being picked by Oscar Other now, not by "
+                       r"Wendy Worker: nothing was changed\.$"):
+        picking.hand_back(stocked.boss, "PL2001", picker_id=stocked.worker.id)
+    assert db.session.get(PickList, list_.id).assigned_to_id == stocked.other.id
+    make_list(stocked, "PL2002", [(stocked.widget, 1)])
+    with pytest.raises(StockError, match=r"^PL2002 is not a pick list under way\.$"):
+        picking.hand_back(stocked.boss, "PL2002", picker_id=stocked.worker.id)
+
+
+def test_scanning_a_list_another_holds_says_a_supervisor_can_hand_it_back(stocked):
+    picking.take_next(stocked.worker)
+    step = Worker(picking, stocked.other)("PL2001")
+    assert step.ok is False and step.message == (
+        "Pick list PL2001 is being picked by Wendy Worker; a supervisor can hand it back."
+    )

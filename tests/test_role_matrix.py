@@ -74,7 +74,7 @@ SIGN_IN_AS = {
 
 # Sample values for string URL arguments, by name: an existing thing where one is needed.
 # <int:...> arguments get 1 (every table's first row exists); <any(...)> gets each choice.
-SAMPLES = {"kind": "location"}
+SAMPLES = {"kind": "location", "number": "PL2001"}
 
 # What a refused POST sends: enough that, had the role check been missing, most routes
 # would have written something (an item, a bin, a user, a document, a decision, a scan).

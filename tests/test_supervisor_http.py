@@ -2,15 +2,17 @@
 and who may use it. On both databases."""
 
 import re
+import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import sign_in
+from tests.helpers import make_list
 from tests.test_approvals import adjustments, count, line_of, pick, receive
-from webapp import stock
+from webapp import picking, stock
 from webapp.db import db
-from webapp.models import CountStatus, CountTask
+from webapp.models import CountStatus, CountTask, DocStatus, PickList
 
 HTMX = {"HX-Request": "true", "HX-Target": "queue"}
 QUEUE = "/supervisor/counts"
@@ -128,7 +130,7 @@ def test_bulk_approve_over_http_reports_each_line(boss, counted):
 def supervisor_routes(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("supervisor."):
-            url = rule.rule.replace("<int:line_id>", "{line_id}")
+            url = rule.rule.replace("<int:line_id>", "{line_id}").replace("<number>", "PL2001")
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield method, url
 
@@ -137,7 +139,7 @@ def supervisor_routes(app):
 def test_a_worker_gets_403_on_every_supervisor_route_and_nothing_changes(app, client, counted, hx):
     sign_in(client, "wendy")
     routes = list(supervisor_routes(app))
-    assert len(routes) == 4
+    assert len(routes) == 6
     for method, url in routes:
         response = client.open(
             url.format(line_id=counted.line_id),
@@ -161,3 +163,47 @@ def test_a_decision_without_the_csrf_token_is_refused(boss, counted):
     url = f"/supervisor/counts/{counted.line_id}/approve"
     assert boss.post(url, headers={"X-CSRFToken": ""}).status_code == 400
     assert adjustments() == []
+
+
+# --- pick lists under way --------------------------------------------------------------
+
+
+@pytest.fixture
+def held(site):
+    """PL2001 taken by wendy, 2 of its 5 units picked."""
+    receive(site, "A-01-01-A", 5)
+    make_list(site, "PL2001", [(site.widget, 5)])
+    picking.take_next(site.worker)
+    stock.pick(site.worker, from_bin="A-01-01-A", to_bin="SHIP-1", sku="1042", qty=2,
+               key=uuid.uuid4().hex, reference="PL2001")
+    return site
+
+
+def test_the_desk_shows_who_holds_each_list_and_hands_one_back(client, held):
+    sign_in(client, "sam")
+    assert "1</span> Picking under way" in client.get("/").text
+    page = client.get("/supervisor/picking").text
+    row = page[page.index('id="list-PL2001"') :]
+    for shown in ("Wendy Worker", "2 of 5", f'name="picker" value="{held.worker.id}"'):
+        assert shown in row
+    answer = client.post("/supervisor/picking/PL2001/hand-back",
+                         data={"picker": held.worker.id, "reason": "shift over"})
+    assert answer.status_code == 302
+    page = client.get("/supervisor/picking").text
+    assert "PL2001 is back in the queue: the next worker to take it picks the rest." in page
+    assert "No pick list is being picked now." in page
+    assert db.session.scalar(sa.select(PickList.status).where(PickList.number == "PL2001")) == (
+        DocStatus.OPEN
+    )
+
+
+def test_a_list_taken_over_meanwhile_is_left_with_its_new_picker(client, held):
+    sign_in(client, "sam")
+    picking.hand_back(held.boss, "PL2001", picker_id=held.worker.id)
+    picking.take_next(held.other)
+    client.post("/supervisor/picking/PL2001/hand-back", data={"picker": held.worker.id})
+    page = client.get("/supervisor/picking").text
+    assert ('class="status status-error" role="status">PL2001 is being picked by Oscar Other '
+            "now, not by Wendy Worker: nothing was changed.") in page
+    assert 'id="list-PL2001"' in page and "Oscar Other" in page
+

@@ -47,4 +47,5 @@ def index():
     }
     if has_role(current_user, Role.SUPERVISOR):
         summary["variances"] = len(approvals.queue())  # the queue's own rule: newest counts
+        summary["picking"] = count(PickList, PickList.status == DocStatus.IN_PROGRESS)
     return render_template("home/index.html", summary=summary)

@@ -11,11 +11,11 @@ never between its movement and its balances (which would record short what was p
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from . import stock
+from . import audit, stock
 from .db import db, transactional
 from .models import (
     CountTask,
@@ -27,6 +27,7 @@ from .models import (
     PickLine,
     PickList,
     StockBalance,
+    StockMovement,
     User,
     utcnow,
 )
@@ -156,7 +157,9 @@ def take(user: User, number: str) -> PickList:
     if not _claim(user, pick_list.id):
         db.session.refresh(pick_list)
         who = pick_list.assigned_to.name if pick_list.assigned_to else "someone else"
-        raise StockError(f"Pick list {number} is being picked by {who}.")
+        raise StockError(
+            f"Pick list {number} is being picked by {who}; a supervisor can hand it back."
+        )
     db.session.refresh(pick_list)
     return pick_list
 
@@ -168,6 +171,83 @@ def _claim(user: User, list_id: int) -> bool:
         .values(status=DocStatus.IN_PROGRESS, assigned_to_id=user.id, assigned_at=utcnow())
     )
     return claimed.rowcount == 1
+
+
+@dataclass(frozen=True)
+class UnderWay:
+    """A list a worker holds: who, since when, and how far they got."""
+
+    number: str
+    picker: User
+    since: datetime
+    picked: int
+    ordered: int
+    last_pick: datetime | None
+
+
+def under_way() -> list[UnderWay]:
+    """The lists workers hold, oldest taken first: one left by someone who went home or
+    whose handheld broke waits here for a supervisor to hand it back."""
+    lists = db.session.scalars(
+        sa.select(PickList)
+        .where(PickList.status == DocStatus.IN_PROGRESS)
+        .options(sa.orm.selectinload(PickList.lines), sa.orm.joinedload(PickList.assigned_to))
+        .order_by(PickList.assigned_at, PickList.id)
+    ).all()
+    picks = {
+        reference: (units, last)
+        for reference, units, last in db.session.execute(
+            sa.select(StockMovement.reference, sa.func.sum(StockMovement.quantity),
+                      sa.func.max(StockMovement.created_at))
+            .where(StockMovement.kind == MovementKind.PICK,
+                   StockMovement.reference.in_([p.number for p in lists]))
+            .group_by(StockMovement.reference)
+        )
+    } if lists else {}
+    return [
+        UnderWay(
+            p.number,
+            p.assigned_to,
+            p.assigned_at,
+            picks.get(p.number, (0, None))[0] or 0,
+            sum(line.ordered_qty for line in p.lines),
+            picks.get(p.number, (0, None))[1],
+        )
+        for p in lists
+    ]
+
+
+@transactional
+def hand_back(user: User, number: str, *, picker_id: int, reason: str = "") -> PickList:
+    """Take a list from the worker holding it and put it back in the queue: what they picked
+    stays picked, the next worker to take it is led to the rest. `picker_id` is who the
+    supervisor saw holding it, so a list taken over meanwhile is never taken from its new
+    picker."""
+    pick_list = db.session.scalar(
+        sa.select(PickList)
+        .where(PickList.number == number)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # as it is now, not as first read
+    )
+    if pick_list is None or pick_list.status != DocStatus.IN_PROGRESS:
+        raise StockError(f"{number} is not a pick list under way.")
+    if pick_list.assigned_to_id != picker_id:
+        seen = db.session.get(User, picker_id)
+        raise StockError(
+            f"{number} is being picked by {pick_list.assigned_to.name} now, not by "
+            f"{seen.name if seen else 'the worker shown'}: nothing was changed."
+        )
+    audit.record(
+        user,
+        "hand_back",
+        "pick_list",
+        pick_list.id,
+        {"status": pick_list.status, "assigned_to": pick_list.assigned_to.username},
+        {"status": DocStatus.OPEN, "assigned_to": None},
+        reason,
+    )
+    pick_list.status, pick_list.assigned_to_id, pick_list.assigned_at = DocStatus.OPEN, None, None
+    return pick_list
 
 
 def _locked(number: str) -> PickList | None:

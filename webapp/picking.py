@@ -20,6 +20,8 @@ from .pick_lists import (
     PICKABLE,
     Progress,
     Task,
+    UnderWay,
+    hand_back,
     pick_on_list,
     progress,
     settle,
@@ -28,6 +30,7 @@ from .pick_lists import (
     take,
     take_next,
     tasks,
+    under_way,
 )
 from .scan import ScanKind
 from .steps import Entry, Step, lot_scanned, posted_message, serial_as_item, wrong_kind
@@ -37,9 +40,11 @@ __all__ = [
     "PICKABLE",
     "Progress",
     "Task",
+    "UnderWay",
     "advance",
     "after_post",
     "after_undo",
+    "hand_back",
     "progress",
     "settle",
     "staging_for",
@@ -47,6 +52,7 @@ __all__ = [
     "take",
     "take_next",
     "tasks",
+    "under_way",
     "view",
 ]
 
@@ -66,7 +72,12 @@ def advance(user: User, entry: Entry) -> Step:
         if scan.kind != ScanKind.DOCUMENT or not isinstance(scan.document, PickList):
             return view(s).refuse(wrong_kind(scan, "scan a pick list, or press Take next"))
         return _started(take(user, scan.document.number))
-    now = progress(_mine(user, s["list"]))
+    pick_list = _list(s["list"])
+    if pick_list is None or pick_list.assigned_to_id != user.id:
+        # Handed back by a supervisor (or a stale page): nothing here is the worker's now.
+        return view({}).refuse(f"Pick list {s['list'][:40]} is no longer yours to pick; "
+                               "press Take next.")
+    now = progress(pick_list)
     task = _current(now, s)
 
     def here(message: str = "", ok: bool | None = None) -> Step:
@@ -183,13 +194,6 @@ _LIST_BY_NUMBER = (
 
 def _list(number: str) -> PickList | None:
     return db.session.execute(_LIST_BY_NUMBER, {"number": number}).unique().scalar()
-
-
-def _mine(user: User, number: str) -> PickList:
-    pick_list = _list(number)
-    if pick_list is None or pick_list.assigned_to_id != user.id:
-        raise StockError(f"Pick list {number} is not yours; take a list first.")
-    return pick_list
 
 
 def _current(now: Progress, s: dict) -> Task | None:

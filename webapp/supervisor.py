@@ -1,14 +1,15 @@
-"""The supervisor's desk: count variances to approve or send for a recount.
+"""The supervisor's desk: count variances to approve or send for a recount, and pick lists
+under way, to hand back one whose picker has gone.
 
-Views are thin: the rules live in approvals. Each action answers with the queue: the
+Views are thin: the rules live in approvals and picking. Each action answers with the queue: the
 #queue fragment when htmx targets it, otherwise the whole page (plain form posts work
 without JavaScript). A refusal is shown in the queue with status 422.
 """
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import approvals
+from . import approvals, picking
 from .auth import role_required
 from .db import db
 from .models import Role
@@ -75,3 +76,24 @@ def _queue(results=(), error: str = "", status: int = 200):
     response.headers["Vary"] = "HX-Request, HX-Target"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/picking")
+@role_required(Role.SUPERVISOR)
+def picking_under_way():
+    """The pick lists workers hold, who took each, when, and how far they got."""
+    return render_template("supervisor/picking.html", rows=picking.under_way())
+
+
+@bp.post("/picking/<number>/hand-back")
+@role_required(Role.SUPERVISOR)
+def hand_back(number: str):
+    """Put a list back in the queue; what was picked stays picked. Plain post, then back."""
+    picker = whole_number(request.form.get("picker", "")) or 0
+    try:
+        picking.hand_back(current_user, number, picker_id=picker, reason=_reason())
+        flash(f"{number} is back in the queue: the next worker to take it picks the rest.")
+    except StockError as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+    return redirect(url_for("supervisor.picking_under_way"))
