@@ -455,6 +455,26 @@ def once_released(app, held, work):
     return done[0]
 
 
+def test_a_pick_as_its_list_is_handed_back_is_refused_and_writes_nothing(pg_app):
+    site = build_site()
+    receive(site, "A-01-01-A", 5)
+    pick_list = PickList(number="PL9", warehouse_id=site.warehouse.id,
+                         status=DocStatus.IN_PROGRESS, assigned_to_id=site.worker.id)
+    pick_list.lines = [PickLine(item_id=site.widget.id, ordered_qty=4)]
+    db.session.add(pick_list)
+    db.session.commit()
+    before = movement_count()
+    # A supervisor's hand-back, committing while the pick waits for the list's row.
+    held = _held_open("UPDATE pick_list SET status = 'open', assigned_to_id = NULL"
+                      " WHERE number = 'PL9'")
+    result = once_released(pg_app, held, lambda user: picking.pick_on_list(
+        user, "PL9", from_bin="A-01-01-A", sku="1042", qty=4, key=key()))
+    assert isinstance(result, StockError), result
+    assert result.message == "Pick list PL9 is not yours to pick; take a list first."
+    db.session.rollback()
+    assert movement_count() == before and stock.on_hand("1042", "A-01-01-A") == 5
+
+
 def test_a_move_into_a_bin_as_it_is_deactivated_is_refused(pg_app):
     site = build_site()
     receive(site, "A-01-01-A", 5)
