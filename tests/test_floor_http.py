@@ -112,7 +112,7 @@ def test_a_bad_typed_quantity_is_refused_in_words(signed_in_client, site, typed,
         ("/receive", {"blind": "1", "sku": "1042"}, "out of date"),
         ("/move", {"from": "A-01-01-A", "sku": "1042", "qty": "two"}, "“two” is not a quantity"),
         # A document the page names is gone (or the page was edited).
-        ("/pick", {"list": "PL404"}, "Pick list PL404 is not yours"),
+        ("/pick", {"list": "PL404"}, "There is no pick list PL404; press Take next."),
         ("/count", {"task": "CT404"}, "There is no count task CT404"),
     ],
 )

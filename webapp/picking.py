@@ -73,10 +73,12 @@ def advance(user: User, entry: Entry) -> Step:
             return view(s).refuse(wrong_kind(scan, "scan a pick list, or press Take next"))
         return _started(take(user, scan.document.number))
     pick_list = _list(s["list"])
-    if pick_list is None or pick_list.assigned_to_id != user.id:
-        # Handed back by a supervisor (or a stale page): nothing here is the worker's now.
-        return view({}).refuse(f"Pick list {s['list'][:40]} is no longer yours to pick; "
-                               "press Take next.")
+    if pick_list is None:  # a stale or edited page
+        return view({}).refuse(f"There is no pick list {s['list'][:40]}; press Take next.")
+    if pick_list.assigned_to_id != user.id:  # handed back by a supervisor
+        return view({}).refuse(
+            f"Pick list {pick_list.number} is no longer yours to pick; press Take next."
+        )
     now = progress(pick_list)
     task = _current(now, s)
 
