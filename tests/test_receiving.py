@@ -161,6 +161,31 @@ def test_a_lot_tracked_item_asks_for_lot_and_expiry(site, po):
     assert stock.on_hand("2001", "DOCK-1", lot="L42") == 1
 
 
+def test_the_expiry_can_come_from_the_scan_field_or_the_cases_gs1_label(site, po):
+    w = Worker(site.worker)
+    w("PO1001")
+    w("4006381333931")
+    w("L42")
+    # Typed in the scan field (it has the focus), in the form the date picker uses.
+    assert w("2027-03-31").message == "Expires 2027-03-31."
+    w(action="cancel")
+    w("4006381333931")
+    w("L43")
+    # The case's GS1 label: the same item and lot, with its expiry (17).
+    other_lot = w("]C1010400638133393117270331" + "10L99")
+    assert other_lot.ok is False and other_lot.message == (
+        "That label is lot L99, not L43: type the expiry date of lot L43, or press No expiry."
+    )
+    assert w("31/03/2027").message == (
+        "“31/03/2027” is not a date I can read: type year-month-day (2027-03-31), or use the "
+        "date field."
+    )
+    step = w("]C1010400638133393117270331" + "10L43")
+    assert step.ok is True and step.message == "Expires 2027-03-31."
+    assert step.prompt == "Scan more, or scan where it goes"
+    assert dict(step.context)["Quantity"] == "1"  # read for its date, not counted
+
+
 def test_a_gs1_label_fills_item_lot_expiry_and_quantity_at_once(site, po):
     w = Worker(site.worker)
     w("PO1001")

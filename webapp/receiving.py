@@ -2,6 +2,7 @@
 scan where it goes. What has been received is read from the ledger, never kept twice.
 """
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -49,10 +50,7 @@ def advance(user: User, entry: Entry) -> Step:
         return view(s, f"Quantity set to {s['qty']}.", ok=True)
     if entry.action in ("expiry", "noexpiry"):
         s["expiry"] = "none" if entry.action == "noexpiry" else _typed_date(entry.typed_date)
-        if expired := _expired(s):
-            return view(s).warn(expired)
-        said = "No expiry." if s["expiry"] == "none" else f"Expires {s['expiry']}."
-        return view(s, said, ok=True)
+        return _expiry_set(s)
     if entry.action == "confirm" and s.get("to"):
         return _post(user, entry, s, s["to"])
     if not entry.scan.strip():
@@ -96,7 +94,7 @@ def _scanned(user: User, entry: Entry, s: dict) -> Step:
             return view(s, item=item).warn(expired)
         return view(s, f"{stock.lot_word(item).capitalize()} {s['lot']}.", ok=True, item=item)
     if stage == "expiry":
-        return view(s, item=item).refuse("Type the expiry date and press Set, or press No expiry.")
+        return _expiry_scanned(s, item, entry.scan.strip(), scan)
     # quantity stage: more of the same item, or the destination
     if scan.kind == ScanKind.ITEM:
         if scan.item.sku != s["sku"] or (scan.lot_code and scan.lot_code != s.get("lot")):
@@ -113,6 +111,40 @@ def _scanned(user: User, entry: Entry, s: dict) -> Step:
     if scan.kind != ScanKind.LOCATION:
         return view(s, item=item).refuse(wrong_kind(scan, "scan the bin or dock it goes to"))
     return _post(user, entry, s, scan.location.code)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_LIKE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}")
+
+
+def _expiry_scanned(s: dict, item: Item, text: str, scan) -> Step:
+    """The expiry typed in the scan field (it has the focus), as the date field writes it,
+    or read off the case's GS1 label (17), which then counts no unit: it was read for its
+    date."""
+    if _ISO_DATE.fullmatch(text):
+        s["expiry"] = _typed_date(text)
+    elif scan.kind == ScanKind.ITEM and scan.item.id == item.id and scan.expiry:
+        if scan.lot_code and scan.lot_code != s["lot"]:
+            return view(s, item=item).refuse(
+                f"That label is lot {scan.lot_code}, not {s['lot']}: type the expiry date "
+                f"of lot {s['lot']}, or press No expiry."
+            )
+        s["expiry"] = scan.expiry.isoformat()
+    elif _DATE_LIKE.fullmatch(text):
+        return view(s, item=item).refuse(
+            f"“{text[:20]}” is not a date I can read: type year-month-day (2027-03-31), "
+            "or use the date field."
+        )
+    else:
+        return view(s, item=item).refuse("Type the expiry date and press Set, or press No expiry.")
+    return _expiry_set(s, item)
+
+
+def _expiry_set(s: dict, item: Item | None = None) -> Step:
+    if expired := _expired(s):
+        return view(s, item=item).warn(expired)
+    said = "No expiry." if s["expiry"] == "none" else f"Expires {s['expiry']}."
+    return view(s, said, ok=True, item=item)
 
 
 def _item_scanned(s: dict, scan) -> Step:
