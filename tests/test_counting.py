@@ -95,8 +95,22 @@ def test_an_empty_bin_can_be_confirmed_empty(site):
     w = Worker(counting, site.worker)
     w("A0102A")
     assert w(action="done").ok is False
+    asked = w(action="empty")
+    assert asked.ok is None and asked.message == (
+        "Nothing at all in A-01-02-A? Press Bin empty again to confirm, or scan what is there."
+    )
+    assert db.session.get(CountTask, t.id).status == DocStatus.OPEN
     assert w(action="empty").message == "Counted A-01-02-A: it matches."
     assert db.session.get(CountTask, t.id).status == DocStatus.CLOSED
+
+
+def test_bin_empty_pressed_by_a_slip_asks_first_and_a_scan_carries_on_counting(site, task):
+    w = Worker(counting, site.worker)
+    w("A0101A")
+    assert w(action="empty").ok is None  # asked, nothing recorded
+    assert w("5012345678900").message == "1042: 1."
+    assert w(action="empty").message == "You counted items here: press Done instead."
+    assert lines() == [] and db.session.get(CountTask, task.id).status == DocStatus.OPEN
 
 
 def test_the_wrong_bin_or_a_bin_without_a_task_is_refused(site, task):

@@ -114,7 +114,7 @@ ERRANDS = st.sampled_from([
     ("/pick", ["action:take", "A0101A", "05012345678900", "05012345678900", "05012345678900"]),
     ("/pick", ["PL7", "A0102A", "04006381333931", "qty:1", "action:short"]),
     ("/count", ["CT3001", "A0101A", "05012345678900", "qty:19", "action:done"]),
-    ("/count", ["A0101A", "action:empty"]),
+    ("/count", ["A0101A", "action:empty", "action:empty"]),
 ])
 
 

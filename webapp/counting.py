@@ -77,11 +77,20 @@ def advance(user: User, entry: Entry) -> Step:
             )
         return view(s).refuse(wrong_kind(scan, f"scan bin {task.location.code} first"))
     counts = _counts(s)
+    confirming_empty = s.pop("empty", None) == "?"
     if entry.action in ("done", "empty"):
         if entry.action == "done" and not counts:
             return view(s).refuse("Nothing counted yet: press Bin empty if the bin is empty.")
         if entry.action == "empty" and counts:
             return view(s).refuse("You counted items here: press Done instead.")
+        if entry.action == "empty" and not confirming_empty:
+            # Next to Done, and pressed before anything was scanned: a gloved slip would
+            # count a full bin as empty. Ask once, as Short and Close do.
+            s["empty"] = "?"
+            return view(s).warn(
+                f"Nothing at all in {s['bin']}? Press Bin empty again to confirm, "
+                "or scan what is there."
+            )
         task = record(user, task.number, counts)
         return view({}).warn(_outcome(task)) if _waiting(task) else view({}).success(_outcome(task))
     if entry.action == "qty":
