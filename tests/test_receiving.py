@@ -85,8 +85,13 @@ def test_over_receipt_warns_and_posts_only_when_confirmed(site, po):
     w("5012345678900")
     w(action="qty", qty="30")
     step = w("DOCK1")
-    assert step.ok is None and "PO1001 expects 24 of 1042" in step.message
+    assert step.ok is None and step.message == (
+        "PO1001 expects 24 of 1042; 0 received, so 30 more makes 30. Receive anyway? "
+        "Press Receive anyway, or type a smaller quantity."
+    )
     assert ("confirm", "Receive anyway") in step.actions and movements() == []
+    assert w("DOCK1").message == step.message  # a second scan is no confirmation
+    assert movements() == []
     assert w(action="confirm").message == "Received: 30 × 1042 into DOCK-1."
     assert stock.on_hand("1042", "DOCK-1") == 30
 

@@ -187,7 +187,10 @@ def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
         except receipts.OverReceipt as over:
             if not over.confirmable:
                 raise
-            return view({**s, "to": to_bin}).warn(over.message)
+            # Confirmed by the button, never by a scan: a scan engine's stutter would do it.
+            return view({**s, "to": to_bin}).warn(
+                f"{over.message} Press Receive anyway, or type a smaller quantity."
+            )
     return view(after_post(s)).success(posted_message("Received", posted), undo=posted.movement.id)
 
 

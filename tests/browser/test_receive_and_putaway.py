@@ -121,7 +121,7 @@ def test_a_new_lot_without_a_gs1_label_asks_for_its_expiry_and_an_over_receipt_i
     gun.scan(
         "DOCK01",
         f"PO1001 expects {expected} of {sku}; 0 received, so {over} more makes {over}. "
-        "Receive anyway?",
+        "Receive anyway? Press Receive anyway, or type a smaller quantity.",
         "warn",
         shot="over-receipt",
     )
