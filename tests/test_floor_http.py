@@ -7,7 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import sign_in
-from webapp import stock
+from tests.helpers import make_list
+from webapp import picking, stock
 from webapp.db import db
 from webapp.models import PickLine, PickList, Receipt, ReceiptLine, StockMovement
 
@@ -209,6 +210,22 @@ def test_moving_picking_and_counting_over_http(signed_in_client, site):
     count = Scanner(signed_in_client, "/count")
     assert count("A0101A").status_code == 422  # no count task for that bin
     assert stock.on_hand("1042", "SHIP-1") == 2
+
+
+def test_the_pick_screen_opened_again_leads_back_into_the_list_the_worker_holds(
+    signed_in_client, site
+):
+    # A handheld that died mid-list: the worker signs in on another and opens Pick.
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
+    make_list(site, "PL2001", [(site.widget, 2)])
+    make_list(site, "PL2002", [(site.widget, 1)])
+    fresh = reads(signed_in_client.get("/pick"))
+    assert "Take the next pick list" in fresh and "2 pick lists waiting" in fresh
+    picking.take_next(site.worker)
+    page = signed_in_client.get("/pick")
+    assert 'name="s_list" value="PL2001"' in text(page)
+    said = reads(page)
+    assert "Carrying on with PL2001." in said and "Go to A-01-01-A, scan the bin" in said
 
 
 def test_a_scan_of_what_the_step_asks_for_runs_few_statements(signed_in_client, site):

@@ -44,7 +44,7 @@ def _flow_page(name: str):
     if request.method == "POST":
         step = steps.run(flow, current_user, steps.read_entry())
     else:
-        step = flow.view(steps.start_state(request.args))
+        step = steps.start(flow, current_user, request.args)
     return steps.respond("floor/page.html", step, flow=name, title=title)
 
 

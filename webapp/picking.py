@@ -46,6 +46,7 @@ __all__ = [
     "after_undo",
     "hand_back",
     "progress",
+    "resume",
     "settle",
     "staging_for",
     "summary",
@@ -176,6 +177,20 @@ def _serial_picked(user: User, entry: Entry, now, task: Task, s: dict, serial: s
         )
     s["qty"] = "1"
     return _post(user, entry, now.pick_list, task, s, lot=serial)
+
+
+def resume(user: User) -> Step:
+    """The pick screen opened afresh (another handheld, a reload) leads back into the list
+    the worker holds, if any. Read only: what no bin holds is recorded at the next scan."""
+    held = db.session.scalar(
+        sa.select(PickList.number)
+        .where(PickList.assigned_to_id == user.id, PickList.status == DocStatus.IN_PROGRESS)
+        .order_by(PickList.assigned_at, PickList.id)
+        .limit(1)
+    )
+    if held is None:
+        return view({})
+    return view({"list": held}, f"Carrying on with {held}.", ok=True)
 
 
 def _started(pick_list: PickList) -> Step:

@@ -190,6 +190,14 @@ def start_state(args) -> dict[str, str]:
     return {k[2:]: v for k, v in args.items() if k.startswith("s_")}
 
 
+def start(flow, user, args) -> Step:
+    """A flow's screen opened: with a link's values, else where the worker left off, for a
+    flow that keeps work for them (picking: the list they hold), else from the start."""
+    state = start_state(args)
+    resume = getattr(flow, "resume", None)
+    return flow.view(state) if state or resume is None else resume(user)
+
+
 def respond(template: str, step: Step, **page):
     """The whole page, or only the step fragment when the scan queue asks for it."""
     fragment = request.headers.get("HX-Target") == "step"
