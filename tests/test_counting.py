@@ -113,6 +113,20 @@ def test_bin_empty_pressed_by_a_slip_asks_first_and_a_scan_carries_on_counting(s
     assert lines() == [] and db.session.get(CountTask, task.id).status == DocStatus.OPEN
 
 
+def test_the_task_list_puts_bins_held_from_picking_first_and_names_whose_tasks_are_whose(site):
+    db.session.add_all([
+        CountTask(number="CT1", location_id=site.a1.id, source="cycle"),
+        CountTask(number="CT2", location_id=site.a2.id, source="recount",
+                  assigned_to_id=site.other.id),
+        CountTask(number="CT3", location_id=site.b1.id, source="short_pick", holds_picking=True),
+    ])
+    db.session.commit()
+    tasks = Worker(counting, site.worker)().data["tasks"]
+    # B-01-01-A is last in the walk, but picking waits for its count.
+    assert [t.number for t in tasks] == ["CT3", "CT1", "CT2"]
+    assert [t.assigned_to.name if t.assigned_to else "" for t in tasks] == ["", "", "Oscar Other"]
+
+
 def test_the_wrong_bin_or_a_bin_without_a_task_is_refused(site, task):
     w = Worker(counting, site.worker)
     assert w("B0101A").message == "Bin B-01-01-A has no count task."

@@ -10,7 +10,7 @@ from tests.conftest import sign_in
 from tests.helpers import make_list
 from webapp import picking, stock
 from webapp.db import db
-from webapp.models import PickLine, PickList, Receipt, ReceiptLine, StockMovement
+from webapp.models import CountTask, PickLine, PickList, Receipt, ReceiptLine, StockMovement
 
 HIDDEN = re.compile(r'<input type="hidden" name="s_([a-z_]+)" value="([^"]*)">')
 SCAN_QUEUE = {"HX-Request": "true", "HX-Target": "step"}
@@ -226,6 +226,20 @@ def test_the_pick_screen_opened_again_leads_back_into_the_list_the_worker_holds(
     assert 'name="s_list" value="PL2001"' in text(page)
     said = reads(page)
     assert "Carrying on with PL2001." in said and "Go to A-01-01-A, scan the bin" in said
+
+
+def test_the_count_list_marks_a_bin_held_from_picking_and_another_workers_task(
+    signed_in_client, site
+):
+    db.session.add_all([
+        CountTask(number="CT2", location_id=site.a2.id, source="recount",
+                  assigned_to_id=site.other.id),
+        CountTask(number="CT3", location_id=site.b1.id, source="short_pick", holds_picking=True),
+    ])
+    db.session.commit()
+    said = " ".join(reads(signed_in_client.get("/count")).split())
+    assert "B-01-01-A CT3 short pick · picking waits for this count" in said
+    assert "A-01-02-A CT2 recount · for Oscar Other" in said
 
 
 def test_a_scan_of_what_the_step_asks_for_runs_few_statements(signed_in_client, site):

@@ -42,13 +42,16 @@ def lock_bins(location_ids: list[int]) -> None:
 
 
 def open_tasks() -> list[CountTask]:
-    """Open count tasks in walking order (the first fifty)."""
+    """Open count tasks (the first fifty): first the bins picking waits for (a short pick's),
+    then in walking order; each with its bin and whom it is for, if anyone."""
     return list(
         db.session.scalars(
             sa.select(CountTask)
             .join(Location)
             .where(CountTask.status == DocStatus.OPEN)
-            .order_by(Location.sequence, Location.code)
+            .options(sa.orm.contains_eager(CountTask.location),
+                     sa.orm.joinedload(CountTask.assigned_to))
+            .order_by(CountTask.holds_picking.desc(), Location.sequence, Location.code)
             .limit(50)
         )
     )

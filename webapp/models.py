@@ -337,6 +337,7 @@ class CountTask(db.Model):
     counted_at: Mapped[datetime | None]
 
     location: Mapped[Location] = relationship()
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     lines: Mapped[list["CountLine"]] = relationship(
         back_populates="task", cascade="all, delete-orphan", order_by="CountLine.id"
     )
