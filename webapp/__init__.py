@@ -10,8 +10,8 @@ from flask_compress import Compress
 from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import clock, request_input
 from . import db as database
-from . import request_input
 
 ROOT = Path(__file__).resolve().parent.parent
 migrate = Migrate()
@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .reports_views import bp as reports_bp
 
     # Sign-in first: a device whose session ended is sent to sign in, not refused for CSRF.
+    app.add_template_filter(clock.local, "local")
     auth.init_app(app)  # registers auth.bp; every page but sign-in requires a user
     security.init_app(app)
     app.register_blueprint(home.bp)

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from .clock import utc_midnight
 from .db import db
 from .models import CountLine, CountTask, Item, Location
-from .reports_ledger import midnight
 
 # Accuracy is judged on a bin's first count; a recount (should one be raised with this
 # source) would otherwise count the same bin twice, the second time matched.
@@ -30,11 +30,11 @@ def accuracy(since: date, until: date | None = None) -> dict:
     value (net and absolute), by zone, by ISO week, and overall."""
     where = [
         CountTask.counted_at.is_not(None),
-        CountTask.counted_at >= midnight(since),
+        CountTask.counted_at >= utc_midnight(since),
         CountTask.source.not_in(RECOUNT_SOURCES),
     ]
     if until is not None:
-        where.append(CountTask.counted_at < midnight(until + timedelta(days=1)))
+        where.append(CountTask.counted_at < utc_midnight(until + timedelta(days=1)))
     diff = CountLine.counted_qty - CountLine.system_qty
     mismatched = sa.case((diff != 0, 1), else_=0)
     # One row per counted bin (task); a bin found empty and counted empty has no lines.

@@ -8,11 +8,12 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from .clock import utc_midnight
 from .db import db
 from .models import Item, Location, Lot, MovementKind, StockMovement, User
 from .movements import movement_ids
@@ -64,10 +65,6 @@ class MovementPage:
     problem: str = ""
 
 
-def midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time())
-
-
 def _date(text: str) -> date | None:
     try:
         return date.fromisoformat(text.strip())
@@ -96,9 +93,9 @@ def _conditions(f: MovementFilter) -> tuple[list, int | None, str]:
     if f.kind:
         where.append(StockMovement.kind == MovementKind(f.kind))
     if f.since:
-        where.append(StockMovement.created_at >= midnight(f.since))
+        where.append(StockMovement.created_at >= utc_midnight(f.since))
     if f.until:
-        end = midnight(f.until + timedelta(days=1))
+        end = utc_midnight(f.until + timedelta(days=1))
         where.append(StockMovement.created_at < end)
     return where, bin_id, ""
 
