@@ -77,20 +77,21 @@ class Handheld:
 
         return self.act(typed, says, status, shot)
 
-    def act(self, do, says, status, shot):
+    def act(self, do, says, status, shot, *, wait_ms=5000):
+        """Do something, then check the answer that comes within `wait_ms`."""
         page = self.page
         if self.js:
             page.evaluate("document.getElementById('step').dataset.stale = '1'")
             do()
-            expect(page.locator("#step:not([data-stale])")).to_be_attached()
+            expect(page.locator("#step:not([data-stale])")).to_be_attached(timeout=wait_ms)
         else:
             with page.expect_navigation():
                 do()
         band = page.locator("#step .status")
         if isinstance(says, re.Pattern):
-            expect(band).to_have_text(says)
+            expect(band).to_have_text(says, timeout=wait_ms)
         else:
-            expect(band).to_have_text(says, use_inner_text=True)
+            expect(band).to_have_text(says, use_inner_text=True, timeout=wait_ms)
         expect(page.locator("#step")).to_have_attribute("data-status", STATUS_OF[status])
         if self.js:
             assert page.evaluate("document.body.dataset.last") == STATUS_OF[status]
