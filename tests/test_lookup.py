@@ -1,12 +1,15 @@
 """The look-up screen, on both databases."""
 
 import re
+import uuid
 from datetime import date, timedelta
 
 from tests.conftest import sign_in
 from tests.flowdriver import Worker
-from tests.helpers import receive
-from webapp import lookup
+from tests.helpers import make_list, receive
+from webapp import lookup, picking, stock
+from webapp.db import db
+from webapp.models import CountTask, Receipt, ReceiptLine
 
 
 def test_scanning_a_bin_shows_what_it_holds(site):
@@ -49,7 +52,7 @@ def test_an_item_on_hand_nowhere_says_so(site):
 def test_an_unknown_code_is_shown_as_scanned(site):
     w = Worker(lookup, site.worker)
     assert w("NOPE99").ok is False
-    assert w.step.message == "Unknown barcode “NOPE99”; scan a bin, an item or a lot."
+    assert w.step.message == "Unknown barcode “NOPE99”; scan a bin, an item, a lot or a document."
 
 
 def test_a_lot_past_its_expiry_date_is_marked_expired(site, client):
@@ -71,3 +74,25 @@ def test_scanning_an_items_gs1_label_shows_where_that_lot_is(site):
     ]
     step = Worker(lookup, site.worker)("]C1010400638133393110L99")  # a lot not in stock
     assert step.message == "2001 lot L99: none on hand."
+
+
+def test_scanning_a_document_says_where_it_stands(site):
+    receive(site, "A-01-01-A", 7)
+    make_list(site, "PL7", [(site.widget, 5), (site.milk, 2)])
+    w = Worker(lookup, site.worker)
+    assert w("PL7").message == "Pick list PL7: open; 0 of 7 picked."
+    picking.take_next(site.other)
+    stock.pick(site.other, from_bin="A-01-01-A", to_bin="SHIP-1", sku="1042", qty=3,
+               key=uuid.uuid4().hex, reference="PL7")
+    db.session.expire_all()  # as a new request would, read the list afresh
+    assert w("PL7").message == "Pick list PL7: in progress, picked by Oscar Other; 3 of 7 picked."
+    receipt = Receipt(number="PO9", warehouse_id=site.warehouse.id, supplier="Acme")
+    receipt.lines = [ReceiptLine(item_id=site.widget.id, expected_qty=24)]
+    task = CountTask(number="CT9", location_id=site.b1.id, assigned_to_id=site.other.id)
+    db.session.add_all([receipt, task])
+    db.session.commit()
+    stock.receive(site.worker, to_bin="DOCK-1", sku="1042", qty=4, key=uuid.uuid4().hex,
+                  reference="PO9")
+    assert w("PO9").message == "Receipt PO9 from Acme: open; 4 of 24 received."
+    assert w("CT9").message == "Count CT9 of B-01-01-A: open, for Oscar Other."
+    assert w("CT9").ok is True and w("U0001").ok is False  # a badge is nothing to look up

@@ -1,10 +1,11 @@
 """Look up: scan a bin to see its contents, an item to see every bin holding it, a lot to
-see where it is. Read-only; it shares the scanning surface with the flows."""
+see where it is, a document to see where it stands. Read-only; it shares the scanning
+surface with the flows."""
 
 from datetime import date
 
 from . import inventory, stock
-from .models import Tracking, User
+from .models import DocStatus, MovementKind, PickList, Receipt, Tracking, User
 from .scan import ScanKind
 from .steps import Entry, Step, wrong_kind
 
@@ -33,7 +34,27 @@ def advance(user: User, entry: Entry) -> Step:
         serial = scan.lots and all(lot.item.tracking == Tracking.SERIAL for lot in scan.lots)
         said = f"{'Serial number' if serial else 'Lot'} {scan.lot or scan.text}: {_how_much(rows)}."
         return view({}, said, data={"places": rows})
-    return view({}).refuse(wrong_kind(scan, "scan a bin, an item or a lot"))
+    if scan.kind == ScanKind.DOCUMENT:
+        return view({}, _where_it_stands(scan.document))
+    return view({}).refuse(wrong_kind(scan, "scan a bin, an item, a lot or a document"))
+
+
+def _where_it_stands(doc) -> str:
+    """A receipt, pick list or count task in one line: its status, who has it, how far."""
+    status = doc.status.value.replace("_", " ")
+    if isinstance(doc, PickList):
+        picked = sum(stock.posted_by_item(doc.number, MovementKind.PICK).values())
+        ordered = sum(line.ordered_qty for line in doc.lines)
+        picker = doc.assigned_to if doc.status == DocStatus.IN_PROGRESS else None
+        who = f", picked by {picker.name}" if picker else ""
+        return f"Pick list {doc.number}: {status}{who}; {picked} of {ordered} picked."
+    if isinstance(doc, Receipt):
+        received = sum(stock.posted_by_item(doc.number, MovementKind.RECEIVE).values())
+        expected = sum(line.expected_qty for line in doc.lines)
+        source = f" from {doc.supplier}" if doc.supplier else ""
+        return f"Receipt {doc.number}{source}: {status}; {received} of {expected} received."
+    who = f", for {doc.assigned_to.name}" if doc.assigned_to else ""
+    return f"Count {doc.number} of {doc.location.code}: {status}{who}."
 
 
 def _how_much(places: list) -> str:
