@@ -37,3 +37,12 @@ def test_pages_show_local_times(berlin, client, site):
     db.session.commit()
     sign_in(client, "sam")
     assert "01 Dec 07:05" in client.get("/supervisor/picking").text
+
+
+def test_column_headers_name_the_zone_the_times_are_in(berlin, client, site):
+    make_list(site, "PL2001", [(site.widget, 1)])
+    picking.take_next(site.worker)
+    db.session.commit()
+    sign_in(client, "sam")
+    page = client.get("/reports/").text
+    assert "Since (CET)" in page and "UTC" not in page

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import time
 import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -395,6 +396,23 @@ def test_a_week_spanning_new_year_is_named_by_its_iso_year(site):
     weeks = reports.accuracy(date(2026, 12, 1))["weeks"]
     assert [(r.label, r.bins, r.accurate) for r in weeks] == [("2026-W53", 2, 1)]
 
+
+
+def test_weeks_are_the_warehouses_weeks_not_utcs(site, monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        # 23:30 UTC on Sunday 15 November is 00:30 on Monday 16 November in Berlin.
+        counted(site, "C1", site.a1, datetime(2026, 11, 15, 23, 30), [(site.widget, 1, 1)])
+        counted(site, "C2", site.a1, datetime(2026, 11, 15, 22, 30), [(site.widget, 1, 0)])
+        weeks = reports.accuracy(date(2026, 11, 1))["weeks"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert [(r.label, r.bins, r.accurate) for r in weeks] == [
+        ("2026-W46", 1, 0),
+        ("2026-W47", 1, 1),
+    ]
 
 # --- stock to act on -------------------------------------------------------------------
 

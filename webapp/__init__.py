@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Sign-in first: a device whose session ended is sent to sign in, not refused for CSRF.
     app.add_template_filter(clock.local, "local")
+    app.add_template_global(clock.zone, "time_zone")
     auth.init_app(app)  # registers auth.bp; every page but sign-in requires a user
     security.init_app(app)
     app.register_blueprint(home.bp)

@@ -15,6 +15,11 @@ def local(when: datetime | None, fmt: str = "%d %b %H:%M") -> str:
     return when.replace(tzinfo=UTC).astimezone().strftime(fmt)
 
 
+def zone() -> str:
+    """The local zone's name now ("CET", "UTC"), for a column header over local times."""
+    return datetime.now().astimezone().tzname() or "local time"
+
+
 def utc_midnight(day: date) -> datetime:
     """The stored (naive UTC) time at which `day` begins in the local zone: a report's
     "since 1 December" starts at the warehouse's midnight, not at UTC's."""

@@ -3,25 +3,17 @@ by ISO week and overall."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
-from .clock import utc_midnight
+from .clock import local, utc_midnight
 from .db import db
 from .models import CountLine, CountTask, Item, Location
 
 # Accuracy is judged on a bin's first count; a recount (should one be raised with this
 # source) would otherwise count the same bin twice, the second time matched.
 RECOUNT_SOURCES = ("recount",)
-
-
-
-def _week_start(column):
-    """The Monday of a timestamp's ISO week, as a date or 'YYYY-MM-DD' text."""
-    if db.engine.dialect.name == "postgresql":
-        return sa.func.date(sa.func.date_trunc("week", column))
-    # SQLite 3.40 lacks %V: 'weekday 0' moves to the next Sunday (or stays), -6 days is Monday.
-    return sa.func.date(column, "weekday 0", "-6 days")
 
 
 def accuracy(since: date, until: date | None = None) -> dict:
@@ -42,7 +34,7 @@ def accuracy(since: date, until: date | None = None) -> dict:
         sa.select(
             CountTask.id,
             Location.zone,
-            _week_start(CountTask.counted_at).label("week"),
+            CountTask.counted_at,
             sa.func.coalesce(sa.func.max(mismatched), 0).label("off"),
             sa.func.coalesce(sa.func.sum(sa.func.abs(diff)), 0).label("units"),
             sa.func.coalesce(sa.func.sum(diff * Item.unit_cost), 0).label("net"),
@@ -52,8 +44,6 @@ def accuracy(since: date, until: date | None = None) -> dict:
         .outerjoin(CountLine, CountLine.task_id == CountTask.id)
         .outerjoin(Item, Item.id == CountLine.item_id)
         .where(*where)
-        # Grouped by the timestamp itself: PostgreSQL would see two date_trunc() calls,
-        # each with its own bound 'week', as different expressions.
         .group_by(CountTask.id, Location.zone, CountTask.counted_at)
         .subquery()
     )
@@ -82,7 +72,7 @@ def accuracy(since: date, until: date | None = None) -> dict:
     total = summed()
     return {
         "zones": rows(summed(per_task.c.zone), lambda r: r.zone or "(none)"),
-        "weeks": rows(summed(per_task.c.week), lambda r: _iso_week(r.week)),
+        "weeks": _by_local_week(db.session.execute(sa.select(per_task)).all()),
         "total": rows(total, lambda r: "All")[0] if total and total[0].bins else None,
     }
 
@@ -101,7 +91,20 @@ class AccuracyRow:
         return self.accurate / self.bins if self.bins else 0.0
 
 
-def _iso_week(monday) -> str:
-    day = monday if isinstance(monday, date) else date.fromisoformat(str(monday)[:10])
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+
+def _by_local_week(tasks) -> list[AccuracyRow]:
+    """The counted bins summed by the ISO week of the day they were counted on in the
+    warehouse's zone (a count at 00:30 on Monday in Berlin is 23:30 on Sunday in UTC). Done
+    here, not in SQL: the offset to UTC changes with summer time."""
+    weeks: dict[tuple[int, int], AccuracyRow] = {}
+    cent = Decimal("0.01")
+    for t in tasks:
+        year, week, _ = date.fromisoformat(local(t.counted_at, "%Y-%m-%d")).isocalendar()
+        row = weeks.setdefault((year, week), AccuracyRow(f"{year}-W{week:02d}", 0, 0, 0,
+                                                          Decimal(0), Decimal(0)))
+        row.bins += 1
+        row.accurate += 1 - t.off
+        row.units += t.units
+        row.net_value += Decimal(str(t.net)).quantize(cent)
+        row.abs_value += Decimal(str(t.abs)).quantize(cent)
+    return [weeks[k] for k in sorted(weeks)]
