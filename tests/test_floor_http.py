@@ -228,6 +228,18 @@ def test_the_pick_screen_opened_again_leads_back_into_the_list_the_worker_holds(
     assert "Carrying on with PL2001." in said and "Go to A-01-01-A, scan the bin" in said
 
 
+
+def test_a_picker_hands_back_their_list_from_the_pick_screen(signed_in_client, site):
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
+    make_list(site, "PL2001", [(site.widget, 2)])
+    pick = Scanner(signed_in_client, "/pick")
+    page = pick(action="take")
+    assert '<button name="action" value="release">Hand back list</button>' in text(page)
+    assert "Press Hand back list again to confirm." in reads(pick(action="release"))
+    said = reads(pick(action="release"))
+    assert "PL2001 is back in the queue" in said and "1 pick list waiting" in said
+    assert picking.under_way() == []
+
 def test_the_count_list_marks_a_bin_held_from_picking_and_another_workers_task(
     signed_in_client, site
 ):

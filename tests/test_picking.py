@@ -344,6 +344,55 @@ def test_a_supervisor_hands_back_a_list_and_the_next_worker_picks_the_rest(stock
     ]
 
 
+def test_the_picker_hands_back_their_own_list_after_a_second_press(stocked):
+    w = Worker(picking, stocked.worker)
+    w(action="take")
+    assert ("release", "Hand back list") in w.step.actions
+    w("B0101A")
+    w(action="qty", qty="6")  # the widget picked; the shift ends
+    step = w(action="release")
+    assert step.ok is None and step.prompt == "Scan the item 2001"  # asked, nothing changed
+    assert step.message == (
+        "Hand back PL2001? What you picked stays picked; the next worker to take it picks "
+        "the rest. Press Hand back list again to confirm."
+    )
+    assert picking.under_way()[0].picker.username == "wendy"
+    step = w(action="release")
+    assert step.ok and step.prompt == "Take the next pick list"
+    assert step.message == "PL2001 is back in the queue: the next worker to take it picks the rest."
+    assert picking.under_way() == []
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "hand_back"))
+    assert (entry.user_id, entry.reason) == (stocked.worker.id, "handed back by the picker")
+    o = Worker(picking, stocked.other)
+    o(action="take")
+    assert dict(o.step.context)["Item"] == "2001 Item 2001"  # the rest
+    assert [m.quantity for m in picks()] == [6]
+
+
+def test_units_in_hand_are_named_before_the_list_is_handed_back(stocked):
+    w = Worker(picking, stocked.worker)
+    w(action="take")
+    w("B0101A")
+    w("4006381333931")  # one milk scanned (the bin has both lines), not yet recorded
+    step = w(action="release")
+    assert step.ok is None and "PL2001" in step.message
+    assert step.message.endswith(
+        "1 × 2001 you scanned are not recorded: put them back in B-01-01-A, then press "
+        "Hand back list again."
+    )
+    assert w(action="release").ok
+    assert picks() == [] and picking.under_way() == []
+
+
+def test_a_scan_between_the_two_presses_carries_on_picking(stocked):
+    w = Worker(picking, stocked.worker)
+    w(action="take")
+    w(action="release")
+    w("B0101A")  # a scan: the worker carries on
+    assert w(action="release").ok is None  # asked again
+    assert picking.under_way()[0].picker.username == "wendy"
+
+
 def test_a_list_taken_over_or_finished_meanwhile_is_not_handed_back(stocked):
     list_ = picking.take_next(stocked.worker)
     picking.hand_back(stocked.boss, list_.number, picker_id=stocked.worker.id)

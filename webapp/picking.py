@@ -87,6 +87,9 @@ def advance(user: User, entry: Entry) -> Step:
         return view(s, message, ok, now=now)
 
     confirming_short = s.pop("short", None) == "?"
+    confirming_release = s.pop("release", None) == "?"
+    if entry.action == "release":
+        return _release(user, pick_list, task, s, here, confirming_release)
     if task is None:
         return here()
     if entry.action == "short":
@@ -177,6 +180,26 @@ def _serial_picked(user: User, entry: Entry, now, task: Task, s: dict, serial: s
         )
     s["qty"] = "1"
     return _post(user, entry, now.pick_list, task, s, lot=serial)
+
+
+def _release(user: User, pick_list: PickList, task: Task | None, s: dict, here,
+             confirmed: bool) -> Step:
+    """The picker hands their own list back (the shift ends, the handheld dies): asked
+    once, since a slip would send a half-picked list to another worker."""
+    number = pick_list.number
+    if not confirmed:
+        s["release"] = "?"
+        ask = (f"Hand back {number}? What you picked stays picked; the next worker to take "
+               "it picks the rest. ")
+        if s.get("qty") and task is not None:
+            ask += (f"{s['qty']} × {task.line.item.sku} you scanned are not recorded: put "
+                    f"them back in {task.location.code}, then press Hand back list again.")
+        else:
+            ask += "Press Hand back list again to confirm."
+        return here().warn(ask)
+    hand_back(user, number, picker_id=user.id, reason="handed back by the picker")
+    return view({}, f"{number} is back in the queue: the next worker to take it picks the rest.",
+                ok=True)
 
 
 def resume(user: User) -> Step:
@@ -376,6 +399,7 @@ def view(s: dict, message: str = "", ok: bool | None = None, now: Progress | Non
         ok=ok,
         context=context,
         qty_field=bool(s.get("bin")) and not serial,  # each unit is scanned by its serial
-        actions=[("short", "Short: bin has less")] if s.get("bin") else [],
+        actions=([("short", "Short: bin has less")] if s.get("bin") else [])
+        + [("release", "Hand back list")],
         data={"summary": summary(now)},
     )
