@@ -8,6 +8,7 @@ from tests.helpers import receive
 from webapp import count_tasks, counting, stock
 from webapp.db import db
 from webapp.models import (
+    AuditEntry,
     CountLine,
     CountStatus,
     CountTask,
@@ -16,6 +17,7 @@ from webapp.models import (
     StockMovement,
     utcnow,
 )
+from webapp.stock import StockError
 
 
 @pytest.fixture
@@ -211,3 +213,72 @@ def test_a_count_task_number_says_who_raised_it_and_never_repeats_another_docume
     assert task.number == f"CC{day}{site.b1.id:05d}N2"
     assert count_tasks.new_number("CC", site.b1.id) == f"CC{day}{site.b1.id:05d}N3"
     assert count_tasks.new_number("CS", site.b1.id) == f"CS{day}{site.b1.id:05d}"
+
+
+# --- a supervisor gives a task to another worker ----------------------------------------
+
+
+def test_a_supervisor_gives_a_task_from_an_absent_worker_to_another(site, task):
+    task.assigned_to_id = site.worker.id  # wendy is off shift
+    db.session.commit()
+    given = count_tasks.give(site.boss, "CT3001", to_id=site.other.id, reason="wendy is off")
+    assert given.message == "CT3001 (A-01-01-A) is for Oscar Other now."
+    assert Worker(counting, site.worker)("CT3001").ok is False  # hers no longer
+    assert Worker(counting, site.other)("CT3001").ok
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "give"))
+    assert (entry.entity, entry.entity_id, entry.user_id) == ("count_task", task.id, site.boss.id)
+    assert (entry.before, entry.after, entry.reason) == (
+        {"assigned_to": "wendy"}, {"assigned_to": "oscar"}, "wendy is off"
+    )
+
+
+def test_a_task_given_to_anyone_may_be_counted_by_any_worker(site, task):
+    task.assigned_to_id = site.other.id
+    db.session.commit()
+    given = count_tasks.give(site.boss, "CT3001", to_id=None)
+    assert given.message == "CT3001 (A-01-01-A) is for any worker now."
+    assert Worker(counting, site.worker)("CT3001").ok
+
+
+def test_a_recount_is_never_given_to_who_counted_the_bin_or_to_anyone(site, task):
+    counting.record(site.worker, "CT3001", {("1042", ""): 11, ("2001", "L1"): 5})
+    recount = CountTask(number="RC3002", location_id=site.a1.id, source="recount",
+                        assigned_to_id=site.other.id)
+    db.session.add(recount)
+    db.session.commit()
+    with pytest.raises(StockError, match=r"^Wendy Worker counted A-01-01-A last: a recount goes "
+                       r"to another worker\.$"):
+        count_tasks.give(site.boss, "RC3002", to_id=site.worker.id)
+    with pytest.raises(StockError, match=r"^A recount goes to a named worker: choose one\.$"):
+        count_tasks.give(site.boss, "RC3002", to_id=None)
+    assert db.session.get(CountTask, recount.id).assigned_to_id == site.other.id
+    given = count_tasks.give(site.boss, "RC3002", to_id=site.boss.id)  # a supervisor counts too
+    assert given.message == "RC3002 (A-01-01-A) is for Sam Supervisor now."
+
+
+def test_giving_is_refused_for_a_closed_task_or_a_switched_off_user(site, task):
+    site.other.active = False
+    db.session.commit()
+    with pytest.raises(StockError, match=r"^Oscar Other is switched off: choose another\.$"):
+        count_tasks.give(site.boss, "CT3001", to_id=site.other.id)
+    with pytest.raises(StockError, match=r"^There is no open count task CT9\.$"):
+        count_tasks.give(site.boss, "CT9", to_id=site.worker.id)
+    counting.record(site.worker, "CT3001", {("1042", ""): 13, ("2001", "L1"): 5})
+    with pytest.raises(StockError, match=r"^There is no open count task CT3001\.$"):
+        count_tasks.give(site.boss, "CT3001", to_id=site.worker.id)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "give")) == 0
+
+
+def test_a_count_under_way_when_its_task_is_given_away_records_nothing(site, task):
+    task.assigned_to_id = site.worker.id
+    db.session.commit()
+    w = Worker(counting, site.worker)
+    w("CT3001")
+    w("5012345678900")
+    count_tasks.give(site.boss, "CT3001", to_id=site.other.id)
+    step = w(action="done")
+    assert step.ok is False and step.message == (
+        "Count CT3001 is for another worker; take one from the list."
+    )
+    assert lines() == [] and db.session.get(CountTask, task.id).status == DocStatus.OPEN

@@ -139,7 +139,7 @@ def supervisor_routes(app):
 def test_a_worker_gets_403_on_every_supervisor_route_and_nothing_changes(app, client, counted, hx):
     sign_in(client, "wendy")
     routes = list(supervisor_routes(app))
-    assert len(routes) == 6
+    assert len(routes) == 8
     for method, url in routes:
         response = client.open(
             url.format(line_id=counted.line_id),
@@ -207,3 +207,41 @@ def test_a_list_taken_over_meanwhile_is_left_with_its_new_picker(client, held):
             "now, not by Wendy Worker: nothing was changed.") in page
     assert 'id="list-PL2001"' in page and "Oscar Other" in page
 
+
+
+# --- count tasks given to another worker -----------------------------------------------
+
+
+def test_the_desk_gives_a_count_task_from_an_absent_worker_to_another(client, site):
+    db.session.add(CountTask(number="CT3001", location_id=site.a1.id,
+                             assigned_to_id=site.worker.id))
+    db.session.commit()
+    sign_in(client, "sam")
+    assert "1</span> Count tasks" in client.get("/").text
+    page = client.get("/supervisor/count-tasks").text
+    row = page[page.index('id="task-CT3001"'):]
+    assert "Wendy Worker" in row and f'<option value="{site.worker.id}" selected>' in row
+    answer = client.post("/supervisor/count-tasks/CT3001/give",
+                         data={"to": site.other.id, "reason": "wendy is off"})
+    assert answer.status_code == 302
+    page = client.get("/supervisor/count-tasks").text
+    assert "CT3001 (A-01-01-A) is for Oscar Other now." in page
+    assert db.session.scalar(
+        sa.select(CountTask.assigned_to_id).where(CountTask.number == "CT3001")
+    ) == site.other.id
+
+
+def test_a_recount_offers_no_any_worker_and_a_forged_choice_is_refused(client, site):
+    db.session.add(CountTask(number="RC3002", location_id=site.a1.id, source="recount",
+                             assigned_to_id=site.worker.id))
+    db.session.commit()
+    sign_in(client, "sam")
+    row = client.get("/supervisor/count-tasks").text
+    assert '<option value="">any worker</option>' not in row
+    for forged in ("", "abc", "99999"):
+        client.post("/supervisor/count-tasks/RC3002/give", data={"to": forged})
+        page = client.get("/supervisor/count-tasks").text
+        assert 'class="status status-error"' in page, forged
+    assert db.session.scalar(
+        sa.select(CountTask.assigned_to_id).where(CountTask.number == "RC3002")
+    ) == site.worker.id

@@ -1,14 +1,26 @@
 """Count tasks: the open ones in walking order, the one a worker may count, and raising
 cycle counts for bins with stock not counted lately."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
+from . import audit
 from .db import db, transactional
 from .masterdata_documents import number_taken
-from .models import CountTask, DocStatus, Item, Location, LocationKind, StockBalance, User, utcnow
+from .models import (
+    CountTask,
+    DocStatus,
+    Item,
+    Location,
+    LocationKind,
+    Role,
+    StockBalance,
+    User,
+    utcnow,
+)
 from .stock import StockError
 
 COUNTABLE = (LocationKind.PICK, LocationKind.STORAGE)
@@ -41,7 +53,7 @@ def lock_bins(location_ids: list[int]) -> None:
     )
 
 
-def open_tasks() -> list[CountTask]:
+def open_tasks(limit: int = 50) -> list[CountTask]:
     """Open count tasks (the first fifty): first the bins picking waits for (a short pick's),
     then in walking order; each with its bin and whom it is for, if anyone."""
     return list(
@@ -52,7 +64,7 @@ def open_tasks() -> list[CountTask]:
             .options(sa.orm.contains_eager(CountTask.location),
                      sa.orm.joinedload(CountTask.assigned_to))
             .order_by(CountTask.holds_picking.desc(), Location.sequence, Location.code)
-            .limit(50)
+            .limit(limit)
         )
     )
 
@@ -71,6 +83,65 @@ def task_for(user: User, number: str, lock: bool = False) -> CountTask:
     if task.assigned_to_id not in (None, user.id):
         raise StockError(f"Count {number} is for another worker; take one from the list.")
     return task
+
+
+@dataclass
+class Given:
+    task: CountTask
+    message: str
+
+
+@transactional
+def give(user: User, number: str, *, to_id: int | None, reason: str = "") -> Given:
+    """A supervisor gives an open count task to another worker (`to_id`), or to any worker
+    (None): the one it was for is off shift, or a bin picking waits for needs counting now.
+    A recount goes to a named worker, never to who counted the bin last."""
+    task = db.session.scalar(
+        sa.select(CountTask)
+        .where(CountTask.number == number, CountTask.status == DocStatus.OPEN)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # as it is now, not as first read
+    )
+    if task is None:
+        raise StockError(f"There is no open count task {number[:40]}.")
+    to = db.session.get(User, to_id) if to_id is not None else None
+    if to_id is not None and to is None:
+        raise StockError("Choose a worker from the list.")
+    if to is not None and not to.active:
+        raise StockError(f"{to.name} is switched off: choose another.")
+    if task.source == "recount":
+        if to is None:
+            raise StockError("A recount goes to a named worker: choose one.")
+        last = _last_counter(task.location_id)
+        if last is not None and last.id == to.id:
+            raise StockError(
+                f"{to.name} counted {task.location.code} last: a recount goes to another worker."
+            )
+    before = task.assigned_to.username if task.assigned_to else None
+    audit.record(user, "give", "count_task", task.id, {"assigned_to": before},
+                 {"assigned_to": to.username if to else None}, reason)
+    task.assigned_to_id = to_id
+    whom = to.name if to else "any worker"
+    return Given(task, f"{task.number} ({task.location.code}) is for {whom} now.")
+
+
+def counters() -> list[User]:
+    """Who a task can be given to: the active users of the floor, by name."""
+    return list(db.session.scalars(
+        sa.select(User)
+        .where(User.active, User.role.in_([Role.WORKER, Role.SUPERVISOR]))
+        .order_by(User.name)
+    ))
+
+
+def _last_counter(location_id: int) -> User | None:
+    return db.session.scalar(
+        sa.select(User)
+        .join(CountTask, CountTask.counted_by_id == User.id)
+        .where(CountTask.location_id == location_id, CountTask.counted_at.is_not(None))
+        .order_by(CountTask.counted_at.desc(), CountTask.id.desc())
+        .limit(1)
+    )
 
 
 @transactional

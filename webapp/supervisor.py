@@ -1,5 +1,6 @@
-"""The supervisor's desk: count variances to approve or send for a recount, and pick lists
-under way, to hand back one whose picker has gone.
+"""The supervisor's desk: count variances to approve or send for a recount, pick lists
+under way, to hand back one whose picker has gone, and open count tasks, to give one to
+another worker.
 
 Views are thin: the rules live in approvals and picking. Each action answers with the queue: the
 #queue fragment when htmx targets it, otherwise the whole page (plain form posts work
@@ -9,7 +10,7 @@ without JavaScript). A refusal is shown in the queue with status 422.
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import approvals, picking
+from . import approvals, count_tasks, picking
 from .auth import role_required
 from .db import db
 from .models import Role
@@ -97,3 +98,26 @@ def hand_back(number: str):
         db.session.rollback()
         flash(refusal.message, "error")
     return redirect(url_for("supervisor.picking_under_way"))
+
+
+@bp.get("/count-tasks")
+@role_required(Role.SUPERVISOR)
+def count_tasks_open():
+    """Open count tasks, whom each is for, and giving one to another worker."""
+    return render_template("supervisor/count_tasks.html", tasks=count_tasks.open_tasks(300),
+                           counters=count_tasks.counters())
+
+
+@bp.post("/count-tasks/<number>/give")
+@role_required(Role.SUPERVISOR)
+def give_count_task(number: str):
+    """Give a count task to the worker chosen (or to any worker). Plain post, then back."""
+    to = request.form.get("to", "").strip()  # "" is any worker; a forged value, no one
+    to_id = (whole_number(to) or 0) if to else None
+    try:
+        given = count_tasks.give(current_user, number, to_id=to_id, reason=_reason())
+        flash(given.message)
+    except StockError as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+    return redirect(url_for("supervisor.count_tasks_open"))
