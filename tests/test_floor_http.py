@@ -234,7 +234,8 @@ def test_a_picker_hands_back_their_list_from_the_pick_screen(signed_in_client, s
     make_list(site, "PL2001", [(site.widget, 2)])
     pick = Scanner(signed_in_client, "/pick")
     page = pick(action="take")
-    assert '<button name="action" value="release">Hand back list</button>' in text(page)
+    assert ('<button name="action" value="release" class="secondary">Hand back list</button>'
+            in text(page))
     assert "Press Hand back list again to confirm." in reads(pick(action="release"))
     said = reads(pick(action="release"))
     assert "PL2001 is back in the queue" in said and "1 pick list waiting" in said
