@@ -255,6 +255,24 @@ def test_the_count_list_marks_a_bin_held_from_picking_and_another_workers_task(
     assert "A-01-02-A CT2 recount · for Oscar Other" in said
 
 
+
+def test_the_count_list_shows_the_workers_own_tasks_first_then_anyones_then_others(
+    signed_in_client, site
+):
+    # Wendy's recount is last in walking order, behind more tasks than the list shows.
+    db.session.add_all([
+        CountTask(number=f"CC{n}", location_id=site.a1.id, source="cycle") for n in range(60)
+    ] + [
+        CountTask(number="RC1", location_id=site.b1.id, source="recount",
+                  assigned_to_id=site.worker.id),
+        CountTask(number="RC2", location_id=site.a2.id, source="recount",
+                  assigned_to_id=site.other.id),
+    ])
+    db.session.commit()
+    said = " ".join(reads(signed_in_client.get("/count")).split())
+    assert said.index("B-01-01-A RC1 recount · for you") < said.index("A-01-01-A CC0 cycle")
+    assert said.index("CC0 cycle") < said.index("A-01-02-A RC2 recount · for Oscar Other")
+
 def test_a_scan_of_what_the_step_asks_for_runs_few_statements(signed_in_client, site):
     # The statement budget of the scan path (benchmarked in bench/scan_bench.py): a worker
     # scanning what the screen asks for must not pay for searches or re-reads.

@@ -55,7 +55,8 @@ def lock_bins(location_ids: list[int]) -> None:
 
 def open_tasks(limit: int = 50) -> list[CountTask]:
     """Open count tasks (the first fifty): first the bins picking waits for (a short pick's),
-    then in walking order; each with its bin and whom it is for, if anyone."""
+    then those given to a worker (never cut off by the limit, however many cycle counts
+    are open), then in walking order; each with its bin and whom it is for, if anyone."""
     return list(
         db.session.scalars(
             sa.select(CountTask)
@@ -63,7 +64,8 @@ def open_tasks(limit: int = 50) -> list[CountTask]:
             .where(CountTask.status == DocStatus.OPEN)
             .options(sa.orm.contains_eager(CountTask.location),
                      sa.orm.joinedload(CountTask.assigned_to))
-            .order_by(CountTask.holds_picking.desc(), Location.sequence, Location.code)
+            .order_by(CountTask.holds_picking.desc(), CountTask.assigned_to_id.is_(None),
+                      Location.sequence, Location.code)
             .limit(limit)
         )
     )
