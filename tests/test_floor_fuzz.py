@@ -50,12 +50,13 @@ QUANTITIES = st.one_of(
 ACTIONS = st.one_of(
     st.just(""), st.just(""), st.just(""),
     st.sampled_from(["qty", "confirm", "done", "cancel", "whole", "undo", "empty", "expiry",
-                     "noexpiry", "short", "take", "blind", "none", "close", "to", "bogus"]),
+                     "noexpiry", "short", "take", "blind", "none", "close", "to", "release",
+                     "bogus"]),
 )
 UNDO = re.compile(r'name="undo" value="([^"]*)"')
 WORKERS = ["wendy", "wendy", "oscar"]  # two handhelds; the second now and then
 STATE_KEYS = ["receipt", "sku", "qty", "lot", "expiry", "from", "to", "list", "bin", "task",
-              "counts", "whole", "all", "stage", "line"]
+              "counts", "whole", "all", "stage", "line", "short", "release"]
 
 
 @dataclass
@@ -113,6 +114,7 @@ ERRANDS = st.sampled_from([
     ("/receive", ["PO1001", "action:close"]),
     ("/pick", ["action:take", "A0101A", "05012345678900", "05012345678900", "05012345678900"]),
     ("/pick", ["PL7", "A0102A", "04006381333931", "qty:1", "action:short"]),
+    ("/pick", ["action:take", "A0101A", "05012345678900", "action:release", "action:release"]),
     ("/count", ["CT3001", "A0101A", "05012345678900", "qty:19", "action:done"]),
     ("/count", ["A0101A", "action:empty", "action:empty"]),
 ])

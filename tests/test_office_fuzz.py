@@ -34,7 +34,8 @@ from webapp import count_recording
 from webapp.db import db
 from webapp.models import CountTask, Role, User
 
-START = ["/admin/", "/supervisor/counts", "/reports/"]
+START = ["/admin/", "/supervisor/counts", "/supervisor/picking", "/supervisor/count-tasks",
+         "/reports/"]
 OFFICE = ("/admin", "/supervisor", "/reports")
 SKIP = (".csv", ".png", ".svg", "/signout")
 ADMIN_PIN = "admin-pass-1"
