@@ -475,6 +475,24 @@ def test_a_pick_as_its_list_is_handed_back_is_refused_and_writes_nothing(pg_app)
     assert movement_count() == before and stock.on_hand("1042", "A-01-01-A") == 5
 
 
+
+def test_a_count_as_its_task_is_given_to_another_worker_is_refused_and_records_nothing(pg_app):
+    site = build_site()
+    receive(site, "A-01-01-A", 5)
+    db.session.add(CountTask(number="CT9", location_id=site.a1.id,
+                             assigned_to_id=site.worker.id))
+    db.session.commit()
+    # A supervisor's Give, committing while the worker's Done waits for the task's row.
+    held = _held_open(f"UPDATE count_task SET assigned_to_id = {site.other.id}"
+                      " WHERE number = 'CT9'")
+    result = once_released(pg_app, held, lambda user: count_recording.record(
+        user, "CT9", {("1042", ""): 4}))
+    assert isinstance(result, StockError), result
+    assert result.message == "Count CT9 is for another worker; take one from the list."
+    db.session.rollback()
+    task = db.session.scalar(sa.select(CountTask).where(CountTask.number == "CT9"))
+    assert (task.status, task.lines, task.assigned_to_id) == (DocStatus.OPEN, [], site.other.id)
+
 def test_a_move_into_a_bin_as_it_is_deactivated_is_refused(pg_app):
     site = build_site()
     receive(site, "A-01-01-A", 5)

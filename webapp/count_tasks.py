@@ -65,7 +65,7 @@ def open_tasks(limit: int = 50) -> list[CountTask]:
             .options(sa.orm.contains_eager(CountTask.location),
                      sa.orm.joinedload(CountTask.assigned_to))
             .order_by(CountTask.holds_picking.desc(), CountTask.assigned_to_id.is_(None),
-                      Location.sequence, Location.code)
+                      Location.sequence, Location.code, CountTask.id)
             .limit(limit)
         )
     )
