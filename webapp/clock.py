@@ -12,7 +12,12 @@ def local(when: datetime | None, fmt: str = "%d %b %H:%M") -> str:
     """A stored UTC time in the local zone, formatted; "" for none."""
     if when is None:
         return ""
-    return when.replace(tzinfo=UTC).astimezone().strftime(fmt)
+    return in_local_zone(when).strftime(fmt)
+
+
+def in_local_zone(when: datetime) -> datetime:
+    """A stored (naive UTC) time as an aware time in the local zone."""
+    return when.replace(tzinfo=UTC).astimezone()
 
 
 def zone() -> str:

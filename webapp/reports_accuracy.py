@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from .clock import local, utc_midnight
+from .clock import in_local_zone, utc_midnight
 from .db import db
 from .models import CountLine, CountTask, Item, Location
 
@@ -91,7 +91,6 @@ class AccuracyRow:
         return self.accurate / self.bins if self.bins else 0.0
 
 
-
 def _by_local_week(tasks) -> list[AccuracyRow]:
     """The counted bins summed by the ISO week of the day they were counted on in the
     warehouse's zone (a count at 00:30 on Monday in Berlin is 23:30 on Sunday in UTC). Done
@@ -99,7 +98,7 @@ def _by_local_week(tasks) -> list[AccuracyRow]:
     weeks: dict[tuple[int, int], AccuracyRow] = {}
     cent = Decimal("0.01")
     for t in tasks:
-        year, week, _ = date.fromisoformat(local(t.counted_at, "%Y-%m-%d")).isocalendar()
+        year, week, _ = in_local_zone(t.counted_at).isocalendar()
         row = weeks.setdefault((year, week), AccuracyRow(f"{year}-W{week:02d}", 0, 0, 0,
                                                           Decimal(0), Decimal(0)))
         row.bins += 1
