@@ -374,6 +374,23 @@ def test_the_start_page_shows_the_office_only_to_supervisors(app, client, site):
     assert "Count variances" in page and "/supervisor/counts" in page
 
 
+
+def test_the_start_page_tells_a_worker_of_the_work_that_is_theirs(client, site):
+    db.session.add_all([
+        CountTask(number="RC1", location_id=site.a1.id, assigned_to_id=site.worker.id),
+        CountTask(number="CT2", location_id=site.a2.id),
+    ])
+    db.session.commit()
+    make_list(site, "PL2001", [(site.widget, 1)])
+    picking.take_next(site.worker)
+    sign_in(client, "wendy")
+    page = " ".join(reads(client.get("/")).split())
+    assert "2 Count open count tasks, 1 for you" in page
+    assert "1 Pick open pick lists, you hold PL2001" in page
+    sign_in(client, "oscar")
+    page = " ".join(reads(client.get("/")).split())
+    assert "2 Count open count tasks Look up" in page and "you hold" not in page
+
 def test_static_files_and_pages_are_compressed_but_scan_fragments_are_not(signed_in_client, po):
     import gzip
     from pathlib import Path

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from . import approvals
+from . import approvals, picking
 from .auth import has_role
 from .db import db
 from .models import (
@@ -45,6 +45,11 @@ def index():
         "bins": count(Location, Location.active),
         "items": count(Item, Item.active),
     }
+    # What is the worker's own: a count given to them, the pick list they hold.
+    summary["my_counts"] = count(
+        CountTask, CountTask.status == DocStatus.OPEN, CountTask.assigned_to_id == current_user.id
+    )
+    summary["my_list"] = picking.held_by(current_user)
     if has_role(current_user, Role.SUPERVISOR):
         summary["variances"] = len(approvals.queue())  # the queue's own rule: newest counts
         summary["picking"] = count(PickList, PickList.status == DocStatus.IN_PROGRESS)

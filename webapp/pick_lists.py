@@ -144,6 +144,16 @@ def take_next(user: User) -> PickList:
     raise StockError("Others are taking lists at the same moment: press Take next again.")
 
 
+def held_by(user: User) -> str | None:
+    """The number of the list the worker holds (the first taken, should they hold two)."""
+    return db.session.scalar(
+        sa.select(PickList.number)
+        .where(PickList.assigned_to_id == user.id, PickList.status == DocStatus.IN_PROGRESS)
+        .order_by(PickList.assigned_at, PickList.id)
+        .limit(1)
+    )
+
+
 @transactional
 def take(user: User, number: str) -> PickList:
     """A list chosen by scanning its barcode: open, or already this worker's."""

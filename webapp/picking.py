@@ -22,6 +22,7 @@ from .pick_lists import (
     Task,
     UnderWay,
     hand_back,
+    held_by,
     pick_on_list,
     progress,
     settle,
@@ -45,6 +46,7 @@ __all__ = [
     "after_post",
     "after_undo",
     "hand_back",
+    "held_by",
     "progress",
     "resume",
     "settle",
@@ -205,12 +207,7 @@ def _release(user: User, pick_list: PickList, task: Task | None, s: dict, here,
 def resume(user: User) -> Step:
     """The pick screen opened afresh (another handheld, a reload) leads back into the list
     the worker holds, if any. Read only: what no bin holds is recorded at the next scan."""
-    held = db.session.scalar(
-        sa.select(PickList.number)
-        .where(PickList.assigned_to_id == user.id, PickList.status == DocStatus.IN_PROGRESS)
-        .order_by(PickList.assigned_at, PickList.id)
-        .limit(1)
-    )
+    held = held_by(user)
     if held is None:
         return view({})
     return view({"list": held}, f"Carrying on with {held}.", ok=True)
