@@ -117,7 +117,7 @@ def test_the_admin_index_links_every_admin_page(office):
         "/admin/users",
         "/admin/receipts",
         "/admin/pick-lists",
-        "/admin/counts",
+        "/supervisor/count-tasks",
         "/admin/labels/",
         "/admin/audit",
         "/admin/import/items",
@@ -409,12 +409,6 @@ def test_a_pick_list_with_a_bad_line_is_refused_with_422(office):
     assert response.status_code == 422 and "Line 1" in text(response)
     assert counts()["PickList"] == 0
 
-
-def test_count_tasks_are_raised_for_a_zone(office):
-    response = office.post("/admin/counts", data={"by": "zone", "value": "A"})
-    assert response.status_code == 302
-    assert counts()["CountTask"] == 5
-    assert "5 count tasks created" in text(office.get("/admin/counts"))
 
 
 # --- CSV ---------------------------------------------------------------------------------

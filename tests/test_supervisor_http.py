@@ -12,7 +12,7 @@ from tests.helpers import make_list
 from tests.test_approvals import adjustments, count, line_of, pick, receive
 from webapp import picking, stock
 from webapp.db import db
-from webapp.models import CountStatus, CountTask, DocStatus, PickList
+from webapp.models import AuditEntry, CountStatus, CountTask, DocStatus, PickList
 
 HTMX = {"HX-Request": "true", "HX-Target": "queue"}
 QUEUE = "/supervisor/counts"
@@ -139,7 +139,7 @@ def supervisor_routes(app):
 def test_a_worker_gets_403_on_every_supervisor_route_and_nothing_changes(app, client, counted, hx):
     sign_in(client, "wendy")
     routes = list(supervisor_routes(app))
-    assert len(routes) == 8
+    assert len(routes) == 10
     for method, url in routes:
         response = client.open(
             url.format(line_id=counted.line_id),
@@ -245,3 +245,34 @@ def test_a_recount_offers_no_any_worker_and_a_forged_choice_is_refused(client, s
     assert db.session.scalar(
         sa.select(CountTask.assigned_to_id).where(CountTask.number == "RC3002")
     ) == site.worker.id
+
+
+def test_a_supervisor_raises_count_tasks_for_a_zone_and_cancels_one(client, site):
+    sign_in(client, "sam")
+    answer = client.post("/supervisor/count-tasks", data={"by": "zone", "value": "A"})
+    assert answer.status_code == 302
+    page = client.get("/supervisor/count-tasks").text
+    assert "5 count tasks raised." in page
+    tasks = db.session.scalars(sa.select(CountTask).order_by(CountTask.id)).all()
+    assert len(tasks) == 5 and {t.source for t in tasks} == {"manual"}
+    client.post("/supervisor/count-tasks", data={"by": "bin", "value": "A-01-01-A"})
+    assert "0 count tasks raised; 1 bin already had one." in client.get(
+        "/supervisor/count-tasks").text
+    first = tasks[0].number
+    client.post(f"/supervisor/count-tasks/{first}/cancel", data={"reason": "raised twice"})
+    page = client.get("/supervisor/count-tasks").text
+    assert f"{first} cancelled." in page and f'id="task-{first}"' not in page
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "cancel"))
+    assert (entry.entity, entry.reason, entry.user.username) == ("count_task", "raised twice",
+                                                                 "sam")
+    client.post(f"/supervisor/count-tasks/{first}/cancel")
+    assert 'class="status status-error"' in client.get("/supervisor/count-tasks").text
+
+
+def test_raising_count_tasks_for_nothing_says_why_with_422(client, site):
+    sign_in(client, "sam")
+    answer = client.post("/supervisor/count-tasks", data={"by": "bin", "value": "Z-99"})
+    assert answer.status_code == 422 and "No active bin Z-99." in answer.text
+    assert 'value="Z-99"' in answer.text  # kept, to correct
+    assert client.post("/supervisor/count-tasks", data={"by": "bin"}).status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CountTask)) == 0

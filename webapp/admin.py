@@ -1,10 +1,10 @@
-"""Admin pages: items, bins, users, documents, count tasks, CSV import/export, audit log.
+"""Admin pages: items, bins, users, receipts and pick lists, CSV import/export, audit log.
 
 Every route is for admins. Views parse the form, call one masterdata/csvio use case and
 render; Invalid input re-renders the form with status 422 and the messages.
 
 This module holds the blueprint, the index, items, bins and the audit log. Users
-(admin_users), receipts, pick lists and count tasks (admin_documents) and CSV import and
+(admin_users), receipts and pick lists (admin_documents) and CSV import and
 export (admin_csv) add their views to the same blueprint `bp`, imported at the end of this
 module; url_for names stay "admin.<view>".
 """

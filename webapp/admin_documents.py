@@ -1,5 +1,6 @@
 """Admin pages for the office's documents: receipts and pick lists (header and lines by
-SKU), and count tasks. Views on admin's blueprint, imported by admin."""
+SKU). Views on admin's blueprint, imported by admin. (Count tasks are the supervisors':
+webapp/supervisor.py.)"""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,7 +9,6 @@ from . import masterdata
 from .admin import _form, bp
 from .db import db
 from .masterdata import PICK_LISTS, RECEIPTS, ChangedMeanwhile, Invalid
-from .models import CountTask
 
 DOCS = {"receipts": RECEIPTS, "pick-lists": PICK_LISTS}
 
@@ -74,38 +74,3 @@ def document_cancel(kind, id):
     except Invalid as invalid:
         flash(invalid.message)
     return redirect(url_for("admin.documents", kind=kind))
-
-
-# --- count tasks -------------------------------------------------------------------------
-
-
-@bp.route("/counts", methods=["GET", "POST"])
-def counts():
-    """Open count tasks, and raising new ones by bin, zone or items."""
-    values = request.form.to_dict() if request.method == "POST" else {"by": "bin"}
-    errors, status = {}, 200
-    if request.method == "POST":
-        try:
-            made = masterdata.create_count_tasks(
-                current_user, values.get("by", ""), values.get("value", "")
-            )
-        except Invalid as invalid:
-            errors, status = invalid.errors, 422
-        else:
-            skipped = f"; {len(made.skipped)} bins already had one" if made.skipped else ""
-            flash(f"{len(made.created)} count tasks created{skipped}.")
-            return redirect(url_for("admin.counts"))
-    tasks = masterdata.open_count_tasks()
-    return _form("counts.html", status, tasks=tasks, values=values, errors=errors)
-
-
-@bp.post("/counts/<int:id>/cancel")
-def count_cancel(id):
-    """Cancel an open count task."""
-    db.get_or_404(CountTask, id)
-    try:
-        saved = masterdata.cancel_document(current_user, masterdata.COUNT_TASKS, id)
-        flash(f"{saved.number} cancelled.")
-    except Invalid as invalid:
-        flash(invalid.message)
-    return redirect(url_for("admin.counts"))

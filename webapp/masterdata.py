@@ -24,7 +24,7 @@ from .masterdata_bins import (
     save_location,
     set_location_active,
 )
-from .masterdata_counts import COUNT_TASKS, CountsMade, create_count_tasks, open_count_tasks
+from .masterdata_counts import COUNT_TASKS, CountsMade, create_count_tasks
 from .masterdata_documents import (
     DOC_NUMBER,
     PICK_LISTS,
@@ -78,7 +78,6 @@ __all__ = [
     "locations",
     "next_sequence",
     "number_taken",
-    "open_count_tasks",
     "parse_lines",
     "plan_range",
     "reset_pin",

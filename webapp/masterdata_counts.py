@@ -1,5 +1,5 @@
-"""Count tasks for the office: one per bin, for the bins named, a zone's bins or every bin
-holding some items; and the open ones. Cancelling one is masterdata_documents'."""
+"""Count tasks raised from the office: one per bin, for the bins named, a zone's bins or
+every bin holding some items. Cancelling one is masterdata_documents'."""
 
 import re
 from dataclasses import dataclass
@@ -98,7 +98,3 @@ def create_count_tasks(user: User, by: str, value: str) -> CountsMade:
             )
     return made
 
-
-def open_count_tasks(limit: int = 300) -> list[CountTask]:
-    query = sa.select(CountTask).where(CountTask.status == DocStatus.OPEN)
-    return list(db.session.scalars(query.order_by(CountTask.id.desc()).limit(limit)))

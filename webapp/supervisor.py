@@ -1,19 +1,21 @@
 """The supervisor's desk: count variances to approve or send for a recount, pick lists
-under way, to hand back one whose picker has gone, and open count tasks, to give one to
-another worker.
+under way, to hand back one whose picker has gone, and count tasks: raising them, giving
+one to another worker, cancelling one.
 
 Views are thin: the rules live in approvals and picking. Each action answers with the queue: the
 #queue fragment when htmx targets it, otherwise the whole page (plain form posts work
 without JavaScript). A refusal is shown in the queue with status 422.
 """
 
+import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import approvals, count_tasks, picking
+from . import approvals, count_tasks, masterdata, picking
 from .auth import role_required
 from .db import db
-from .models import Role
+from .masterdata_forms import Invalid
+from .models import CountTask, Role
 from .request_input import whole_number
 from .stock import StockError
 
@@ -100,12 +102,29 @@ def hand_back(number: str):
     return redirect(url_for("supervisor.picking_under_way"))
 
 
-@bp.get("/count-tasks")
+@bp.route("/count-tasks", methods=["GET", "POST"])
 @role_required(Role.SUPERVISOR)
 def count_tasks_open():
-    """Open count tasks, whom each is for, and giving one to another worker."""
-    return render_template("supervisor/count_tasks.html", tasks=count_tasks.open_tasks(300),
-                           counters=count_tasks.counters())
+    """Open count tasks and whom each is for; raising new ones by bin, zone or items."""
+    values = request.form.to_dict() if request.method == "POST" else {"by": "bin"}
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            made = masterdata.create_count_tasks(
+                current_user, values.get("by", ""), values.get("value", "")
+            )
+        except Invalid as invalid:
+            errors, status = invalid.errors, 422
+        else:
+            n, skipped = len(made.created), len(made.skipped)
+            said = f"{n} count task{'s' if n != 1 else ''} raised"
+            if skipped:
+                said += f"; {skipped} bin{'s' if skipped != 1 else ''} already had one"
+            flash(said + ".")
+            return redirect(url_for("supervisor.count_tasks_open"))
+    page = render_template("supervisor/count_tasks.html", tasks=count_tasks.open_tasks(300),
+                           counters=count_tasks.counters(), values=values, errors=errors)
+    return page, status
 
 
 @bp.post("/count-tasks/<number>/give")
@@ -117,6 +136,22 @@ def give_count_task(number: str):
     try:
         given = count_tasks.give(current_user, number, to_id=to_id, reason=_reason())
         flash(given.message)
+    except StockError as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+    return redirect(url_for("supervisor.count_tasks_open"))
+
+
+@bp.post("/count-tasks/<number>/cancel")
+@role_required(Role.SUPERVISOR)
+def cancel_count_task(number: str):
+    """Cancel an open count task (a count already recorded stands)."""
+    task_id = db.session.scalar(sa.select(CountTask.id).where(CountTask.number == number))
+    try:
+        if task_id is None:
+            raise StockError(f"There is no count task {number[:40]}.")
+        masterdata.cancel_document(current_user, masterdata.COUNT_TASKS, task_id, _reason())
+        flash(f"{number} cancelled.")
     except StockError as refusal:
         db.session.rollback()
         flash(refusal.message, "error")
