@@ -139,7 +139,7 @@ def supervisor_routes(app):
 def test_a_worker_gets_403_on_every_supervisor_route_and_nothing_changes(app, client, counted, hx):
     sign_in(client, "wendy")
     routes = list(supervisor_routes(app))
-    assert len(routes) == 10
+    assert len(routes) == 11
     for method, url in routes:
         response = client.open(
             url.format(line_id=counted.line_id),
@@ -276,3 +276,16 @@ def test_raising_count_tasks_for_nothing_says_why_with_422(client, site):
     assert 'value="Z-99"' in answer.text  # kept, to correct
     assert client.post("/supervisor/count-tasks", data={"by": "bin"}).status_code == 422
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CountTask)) == 0
+
+
+def test_a_supervisor_raises_the_cycle_counts_due(client, site):
+    receive(site, "A-01-01-A", 3)
+    receive(site, "B-01-01-A", 2)
+    sign_in(client, "sam")
+    client.post("/supervisor/count-tasks/cycle")
+    page = client.get("/supervisor/count-tasks").text
+    assert "2 cycle counts due: raised." in page
+    assert 'id="task-CC' in page
+    client.post("/supervisor/count-tasks/cycle")
+    assert "0 cycle counts due: raised." in client.get("/supervisor/count-tasks").text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CountTask)) == 2
