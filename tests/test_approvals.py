@@ -185,7 +185,7 @@ def test_the_counting_worker_may_not_take_the_recount(stocked):
     site = stocked
     first = count(site, "A-01-01-A", {("1042", ""): 11})
     recount = approvals.reject(site.boss, line_of(first).id).recount
-    with pytest.raises(StockError, match="for another worker"):
+    with pytest.raises(StockError, match="is for Oscar Other; take one from the list"):
         counting.record(site.worker, recount, {("1042", ""): 11})
 
 

@@ -488,7 +488,8 @@ def test_a_count_as_its_task_is_given_to_another_worker_is_refused_and_records_n
     result = once_released(pg_app, held, lambda user: count_recording.record(
         user, "CT9", {("1042", ""): 4}))
     assert isinstance(result, StockError), result
-    assert result.message == "Count CT9 is for another worker; take one from the list."
+    assert result.message == ("Count CT9 is for Oscar Other; take one from the list, or ask a "
+                              "supervisor to give it to you.")
     db.session.rollback()
     task = db.session.scalar(sa.select(CountTask).where(CountTask.number == "CT9"))
     assert (task.status, task.lines, task.assigned_to_id) == (DocStatus.OPEN, [], site.other.id)

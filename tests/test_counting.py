@@ -154,7 +154,10 @@ def test_a_task_for_another_worker_is_refused(site, task):
     task.assigned_to_id = site.other.id
     db.session.commit()
     step = Worker(counting, site.worker)("CT3001")
-    assert step.ok is False and "for another worker" in step.message
+    assert step.ok is False and step.message == (
+        "Count CT3001 is for Oscar Other; take one from the list, or ask a supervisor to give "
+        "it to you."
+    )
 
 
 def test_scanning_a_bin_with_a_recount_for_someone_else_takes_the_task_this_worker_may_do(site):
@@ -280,6 +283,7 @@ def test_a_count_under_way_when_its_task_is_given_away_records_nothing(site, tas
     count_tasks.give(site.boss, "CT3001", to_id=site.other.id)
     step = w(action="done")
     assert step.ok is False and step.message == (
-        "Count CT3001 is for another worker; take one from the list."
+        "Count CT3001 is for Oscar Other; take one from the list, or ask a supervisor to give "
+        "it to you."
     )
     assert lines() == [] and db.session.get(CountTask, task.id).status == DocStatus.OPEN

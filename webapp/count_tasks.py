@@ -83,7 +83,11 @@ def task_for(user: User, number: str, lock: bool = False) -> CountTask:
     if task is None:
         raise StockError(f"There is no count task {number}.")
     if task.assigned_to_id not in (None, user.id):
-        raise StockError(f"Count {number} is for another worker; take one from the list.")
+        holder = db.session.get(User, task.assigned_to_id)  # by the id just read afresh
+        raise StockError(
+            f"Count {number} is for {holder.name}; take one from the list, or ask a "
+            "supervisor to give it to you."
+        )
     return task
 
 
