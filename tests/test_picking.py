@@ -384,6 +384,17 @@ def test_units_in_hand_are_named_before_the_list_is_handed_back(stocked):
     assert picks() == [] and picking.under_way() == []
 
 
+def test_a_resent_hand_back_is_no_error(stocked):
+    w = Worker(picking, stocked.worker)
+    w(action="take")
+    asked = w(action="release")
+    assert w(action="release").ok
+    w.state = asked.state  # the confirming press resent: its answer was lost
+    step = w(action="release")
+    assert step.ok is None and step.prompt == "Take the next pick list"
+    assert step.message == "Pick list PL2001 is no longer yours: nothing to hand back."
+
+
 def test_a_scan_between_the_two_presses_carries_on_picking(stocked):
     w = Worker(picking, stocked.worker)
     w(action="take")

@@ -79,6 +79,9 @@ def advance(user: User, entry: Entry) -> Step:
     if pick_list is None:  # a stale or edited page
         return view({}).refuse(f"There is no pick list {s['list'][:40]}; press Take next.")
     if pick_list.assigned_to_id != user.id:  # handed back by a supervisor
+        if entry.action == "release":  # or by this worker: a resent press, or two handhelds
+            return view({}).warn(f"Pick list {pick_list.number} is no longer yours: nothing "
+                                 "to hand back.")
         return view({}).refuse(
             f"Pick list {pick_list.number} is no longer yours to pick; press Take next."
         )
