@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import csrf_token, sign_in
-from webapp import receipts, users
+from tests.helpers import make_list, receive
+from webapp import masterdata, picking, receipts, users
 from webapp.db import db
 from webapp.models import (
     AuditEntry,
@@ -275,6 +276,40 @@ def test_deactivating_a_user_ends_their_session_at_once(app, office, site):
     )
     assert refused.status_code == 403 and "switched off" in text(refused)
 
+
+
+def test_switching_a_user_off_puts_their_work_back_on_the_floor(office, site):
+    receive(site, "A-01-01-A", 5)
+    make_list(site, "PL2001", [(site.widget, 2)])
+    picking.take_next(site.worker)
+    # A count of another bin to have a last counter for the recount's bin.
+    db.session.add_all([
+        CountTask(number="CT1", location_id=site.a1.id, assigned_to_id=site.worker.id),
+        CountTask(number="RC2", location_id=site.a2.id, source="recount",
+                  assigned_to_id=site.worker.id),
+    ])
+    db.session.commit()
+    office.post(f"/admin/users/{site.worker.id}/deactivate", data={"reason": "left"})
+    page = text(office.get("/admin/users"))
+    assert ("User switched off and signed out. Their work is back on the floor: PL2001 back "
+            "in the queue; CT1 for any worker; RC2 for Oscar Other.") in html.unescape(page)
+    assert picking.under_way() == []
+    tasks = dict(db.session.execute(sa.select(CountTask.number, CountTask.assigned_to_id)).all())
+    assert tasks == {"CT1": None, "RC2": site.other.id}
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).order_by(AuditEntry.id)
+    ).all()
+    assert actions == ["deactivate", "hand_back", "give", "give"]
+
+
+def test_a_recount_with_no_other_worker_left_stays_and_says_so(admin, site):
+    db.session.add(CountTask(number="RC2", location_id=site.a2.id, source="recount",
+                             assigned_to_id=site.worker.id))
+    db.session.commit()
+    assert masterdata.deactivate_user(admin, site.other.id) == []
+    assert masterdata.deactivate_user(admin, site.worker.id) == [
+        "RC2 still theirs (no other worker is active to recount it)"
+    ]
 
 def test_changing_a_role_takes_effect_at_the_users_next_request(app, office, site):
     sam = app.test_client()

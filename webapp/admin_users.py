@@ -74,10 +74,12 @@ def user_deactivate(id):
     """Switch a user off and sign them out at once."""
     db.get_or_404(User, id)
     try:
-        masterdata.deactivate_user(current_user, id, request.form.get("reason", ""))
+        freed = masterdata.deactivate_user(current_user, id, request.form.get("reason", ""))
     except Invalid as invalid:
         return user(id, invalid.errors, 422)
-    flash("User switched off and signed out.")
+    said = "; ".join(freed)
+    flash("User switched off and signed out." + (
+        f" Their work is back on the floor: {said}." if freed else ""))
     return redirect(url_for("admin.users"))
 
 

@@ -94,6 +94,7 @@ def task_for(user: User, number: str, lock: bool = False) -> CountTask:
 @dataclass
 class Given:
     task: CountTask
+    to: User | None  # None: any worker
     message: str
 
 
@@ -118,7 +119,7 @@ def give(user: User, number: str, *, to_id: int | None, reason: str = "") -> Giv
     if task.source == "recount":
         if to is None:
             raise StockError("A recount goes to a named worker: choose one.")
-        last = _last_counter(task.location_id)
+        last = last_counter(task.location_id)
         if last is not None and last.id == to.id:
             raise StockError(
                 f"{to.name} counted {task.location.code} last: a recount goes to another worker."
@@ -128,7 +129,7 @@ def give(user: User, number: str, *, to_id: int | None, reason: str = "") -> Giv
                  {"assigned_to": to.username if to else None}, reason)
     task.assigned_to_id = to_id
     whom = to.name if to else "any worker"
-    return Given(task, f"{task.number} ({task.location.code}) is for {whom} now.")
+    return Given(task, to, f"{task.number} ({task.location.code}) is for {whom} now.")
 
 
 def counters() -> list[User]:
@@ -140,7 +141,8 @@ def counters() -> list[User]:
     ))
 
 
-def _last_counter(location_id: int) -> User | None:
+def last_counter(location_id: int) -> User | None:
+    """Who counted the bin last, if anyone has."""
     return db.session.scalar(
         sa.select(User)
         .join(CountTask, CountTask.counted_by_id == User.id)

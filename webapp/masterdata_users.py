@@ -8,6 +8,7 @@ from werkzeug.security import generate_password_hash
 
 from . import audit, auth, users
 from .db import db, write_transaction
+from .handover import hand_over
 from .masterdata_forms import Invalid, _get, _switch, check_unchanged, once_more_if_beaten
 from .models import Role, User
 from .scan import ScanKind, resolve
@@ -126,11 +127,14 @@ def activate_user(actor: User, user_id: int) -> User:
     return user
 
 
-def deactivate_user(actor: User, user_id: int, reason: str = "") -> User:
-    """Switch a user off and sign them out on every device at once."""
+def deactivate_user(actor: User, user_id: int, reason: str = "") -> list[str]:
+    """Switch a user off, sign them out on every device at once, and put the work they held
+    back on the floor (handover): says where it went."""
     if user_id == actor.id:
         raise Invalid({"form": "You cannot switch yourself off; ask another admin."})
-    return auth.deactivate_user(user_id, by=actor, reason=reason)
+    with write_transaction():
+        user = auth.deactivate_user(user_id, by=actor, reason=reason)
+        return hand_over(actor, user)
 
 
 def reset_pin(actor: User, user_id: int, pin: str) -> User:

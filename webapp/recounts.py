@@ -32,7 +32,7 @@ def open_recount(v: Variance, user: User, assign_to_id: int | None) -> CountTask
         number=new_number("RC", v.bin.id),
         location_id=v.bin.id,
         source="recount",
-        assigned_to_id=assign_to_id or _other_worker(v.task.counted_by_id),
+        assigned_to_id=assign_to_id or other_worker(v.task.counted_by_id),
         created_by_id=user.id,
     )
     db.session.add(task)
@@ -40,7 +40,7 @@ def open_recount(v: Variance, user: User, assign_to_id: int | None) -> CountTask
     return task
 
 
-def _other_worker(counted_by_id: int | None) -> int | None:
+def other_worker(counted_by_id: int | None) -> int | None:
     """The active worker, other than the one who counted, with the fewest open counts."""
     open_counts = (
         sa.select(sa.func.count(CountTask.id))
