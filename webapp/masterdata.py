@@ -24,7 +24,7 @@ from .masterdata_bins import (
     save_location,
     set_location_active,
 )
-from .masterdata_counts import COUNT_TASKS, CountsMade, create_count_tasks
+from .masterdata_counts import COUNT_TASKS, CountsMade, cancel_count_task, create_count_tasks
 from .masterdata_documents import (
     DOC_NUMBER,
     PICK_LISTS,
@@ -67,6 +67,7 @@ __all__ = [
     "activate_user",
     "all_users",
     "cancel_document",
+    "cancel_count_task",
     "create_count_tasks",
     "create_range",
     "create_user",

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from . import audit
 from .count_tasks import lock_bins, new_number
 from .db import db, write_transaction
-from .masterdata_documents import DocKind
+from .masterdata_documents import DocKind, cancel_document
 from .masterdata_forms import Invalid
 from .models import CountTask, DocStatus, Item, Location, StockBalance, User
 
@@ -98,3 +98,10 @@ def create_count_tasks(user: User, by: str, value: str) -> CountsMade:
             )
     return made
 
+
+def cancel_count_task(user: User, number: str, reason: str = "") -> CountTask:
+    """Cancel the open count task `number` (a count already recorded stands)."""
+    task_id = db.session.scalar(sa.select(CountTask.id).where(CountTask.number == number))
+    if task_id is None:
+        raise Invalid({"form": f"There is no count task {number[:40]}."})
+    return cancel_document(user, COUNT_TASKS, task_id, reason)

@@ -7,7 +7,6 @@ Views are thin: the rules live in approvals and picking. Each action answers wit
 without JavaScript). A refusal is shown in the queue with status 422.
 """
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -15,7 +14,7 @@ from . import approvals, count_tasks, masterdata, picking
 from .auth import role_required
 from .db import db
 from .masterdata_forms import Invalid
-from .models import CountTask, Role
+from .models import Role
 from .request_input import whole_number
 from .stock import StockError
 
@@ -155,11 +154,8 @@ def give_count_task(number: str):
 @role_required(Role.SUPERVISOR)
 def cancel_count_task(number: str):
     """Cancel an open count task (a count already recorded stands)."""
-    task_id = db.session.scalar(sa.select(CountTask.id).where(CountTask.number == number))
     try:
-        if task_id is None:
-            raise StockError(f"There is no count task {number[:40]}.")
-        masterdata.cancel_document(current_user, masterdata.COUNT_TASKS, task_id, _reason())
+        masterdata.cancel_count_task(current_user, number, _reason())
         flash(f"{number} cancelled.")
     except StockError as refusal:
         db.session.rollback()
