@@ -423,3 +423,17 @@ def test_scanning_a_list_another_holds_says_a_supervisor_can_hand_it_back(stocke
     assert step.ok is False and step.message == (
         "Pick list PL2001 is being picked by Wendy Worker; a supervisor can hand it back."
     )
+
+
+def test_a_worker_holding_a_list_is_not_given_a_second_one_by_its_barcode(stocked):
+    make_list(stocked, "PL2002", [(stocked.widget, 1)])
+    picking.take_next(stocked.worker)  # PL2001
+    w = Worker(picking, stocked.worker)  # a second handheld, on the take screen
+    step = w("PL2002")
+    assert step.ok is False and step.message == (
+        "You hold PL2001: pick it, or hand it back, before taking PL2002."
+    )
+    assert db.session.scalar(sa.select(PickList.status).where(PickList.number == "PL2002")) == (
+        DocStatus.OPEN
+    )
+    assert w("PL2001").message == "Picking PL2001."  # their own list, scanned: carry on

@@ -164,6 +164,9 @@ def take(user: User, number: str) -> PickList:
         return pick_list
     if pick_list.status in (DocStatus.CLOSED, DocStatus.CANCELLED):
         raise StockError(f"Pick list {number} is closed.")
+    held = held_by(user)
+    if held is not None:  # one list at a time: a second would sit held and unpicked
+        raise StockError(f"You hold {held}: pick it, or hand it back, before taking {number}.")
     if not _claim(user, pick_list.id):
         db.session.refresh(pick_list)
         who = pick_list.assigned_to.name if pick_list.assigned_to else "someone else"
