@@ -12,7 +12,7 @@ from tests.helpers import make_list
 from tests.test_approvals import adjustments, count, line_of, pick, receive
 from webapp import picking, stock
 from webapp.db import db
-from webapp.models import AuditEntry, CountStatus, CountTask, DocStatus, PickList
+from webapp.models import AuditEntry, CountStatus, CountTask, DocStatus, Location, PickList
 
 HTMX = {"HX-Request": "true", "HX-Target": "queue"}
 QUEUE = "/supervisor/counts"
@@ -289,3 +289,18 @@ def test_a_supervisor_raises_the_cycle_counts_due(client, site):
     client.post("/supervisor/count-tasks/cycle")
     assert "0 cycle counts due: raised." in client.get("/supervisor/count-tasks").text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CountTask)) == 2
+
+
+def test_the_count_task_desk_shows_one_zone_and_stays_on_it(client, site):
+    update_zone = sa.update(Location).where(Location.id == site.b1.id).values(zone="B")
+    db.session.execute(update_zone)
+    db.session.add_all([CountTask(number="CT1", location_id=site.a1.id),
+                        CountTask(number="CT2", location_id=site.b1.id)])
+    db.session.commit()
+    sign_in(client, "sam")
+    page = client.get("/supervisor/count-tasks?zone=B").text
+    assert 'id="task-CT2"' in page and 'id="task-CT1"' not in page
+    assert "1 open count task in zone B" in page
+    answer = client.post("/supervisor/count-tasks/CT2/give",
+                         data={"to": site.other.id, "zone": "B"})
+    assert answer.headers["Location"].endswith("/supervisor/count-tasks?zone=B")

@@ -53,15 +53,19 @@ def lock_bins(location_ids: list[int]) -> None:
     )
 
 
-def open_tasks(limit: int = 50) -> list[CountTask]:
-    """Open count tasks (the first fifty): first the bins picking waits for (a short pick's),
-    then those given to a worker (never cut off by the limit, however many cycle counts
-    are open), then in walking order; each with its bin and whom it is for, if anyone."""
+def open_tasks(limit: int = 50, zone: str | None = None) -> list[CountTask]:
+    """Open count tasks (the first fifty; in `zone` only, if given): first the bins picking
+    waits for (a short pick's), then those given to a worker (never cut off by the limit,
+    however many cycle counts are open), then in walking order; each with its bin and whom
+    it is for, if anyone."""
+    where = [CountTask.status == DocStatus.OPEN]
+    if zone:
+        where.append(Location.zone == zone)
     return list(
         db.session.scalars(
             sa.select(CountTask)
             .join(Location)
-            .where(CountTask.status == DocStatus.OPEN)
+            .where(*where)
             .options(sa.orm.contains_eager(CountTask.location),
                      sa.orm.joinedload(CountTask.assigned_to))
             .order_by(CountTask.holds_picking.desc(), CountTask.assigned_to_id.is_(None),

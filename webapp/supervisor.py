@@ -120,10 +120,20 @@ def count_tasks_open():
             if skipped:
                 said += f"; {skipped} bin{'s' if skipped != 1 else ''} already had one"
             flash(said + ".")
-            return redirect(url_for("supervisor.count_tasks_open"))
-    page = render_template("supervisor/count_tasks.html", tasks=count_tasks.open_tasks(300),
-                           counters=count_tasks.counters(), values=values, errors=errors)
+            return _back_to_count_tasks()
+    zone = request.values.get("zone", "").strip()
+    page = render_template(
+        "supervisor/count_tasks.html", tasks=count_tasks.open_tasks(300, zone or None),
+        counters=count_tasks.counters(), zones=approvals.zones(), zone=zone, values=values,
+        errors=errors,
+    )
     return page, status
+
+
+def _back_to_count_tasks():
+    """Back to the desk, on the zone it showed."""
+    zone = request.values.get("zone", "").strip()
+    return redirect(url_for("supervisor.count_tasks_open", **({"zone": zone} if zone else {})))
 
 
 @bp.post("/count-tasks/cycle")
@@ -132,7 +142,7 @@ def raise_cycle_counts():
     """Raise the cycle counts due now, as the daily `flask cycle-counts` job does."""
     n = len(count_tasks.schedule_cycle_counts())
     flash(f"{n} cycle count{'s' if n != 1 else ''} due: raised.")
-    return redirect(url_for("supervisor.count_tasks_open"))
+    return _back_to_count_tasks()
 
 
 @bp.post("/count-tasks/<number>/give")
@@ -147,7 +157,7 @@ def give_count_task(number: str):
     except StockError as refusal:
         db.session.rollback()
         flash(refusal.message, "error")
-    return redirect(url_for("supervisor.count_tasks_open"))
+    return _back_to_count_tasks()
 
 
 @bp.post("/count-tasks/<number>/cancel")
@@ -160,4 +170,4 @@ def cancel_count_task(number: str):
     except StockError as refusal:
         db.session.rollback()
         flash(refusal.message, "error")
-    return redirect(url_for("supervisor.count_tasks_open"))
+    return _back_to_count_tasks()
