@@ -419,6 +419,21 @@ def test_one_workers_two_handhelds_picking_one_line_at_once_pick_it_once(app):
 
 
 
+def test_one_worker_pressing_take_next_on_two_handhelds_at_once_holds_one_list(app):
+    site = build_site()
+    for n in range(4):
+        db.session.add(PickList(number=f"PL{n}", warehouse_id=site.warehouse.id,
+                                lines=[PickLine(item_id=site.widget.id, ordered_qty=1)]))
+    db.session.commit()
+    results = at_once(app, lambda i, user: picking.take_next(user).number, workers=4)
+    db.session.rollback()
+    assert len(set(results)) == 1, results  # the same list, on every handheld
+    held = db.session.scalars(
+        sa.select(PickList.number).where(PickList.status == DocStatus.IN_PROGRESS)
+    ).all()
+    assert held == results[:1]
+
+
 def _held_open(*statements):
     """Another transaction, left open: run `statements`, hand back its connection."""
     conn = db.engine.connect()  # outside a request, its first statement sends BEGIN

@@ -121,6 +121,7 @@ def tasks(pick_list: PickList, picked: dict[int, int]) -> tuple[list[Task], list
 @transactional
 def take_next(user: User) -> PickList:
     """The worker's list in progress, else the oldest open list: never one another took."""
+    _one_take_at_a_time(user)
     mine = db.session.scalar(
         sa.select(PickList).where(
             PickList.assigned_to_id == user.id, PickList.status == DocStatus.IN_PROGRESS
@@ -164,6 +165,7 @@ def take(user: User, number: str) -> PickList:
         return pick_list
     if pick_list.status in (DocStatus.CLOSED, DocStatus.CANCELLED):
         raise StockError(f"Pick list {number} is closed.")
+    _one_take_at_a_time(user)
     held = held_by(user)
     if held is not None:  # one list at a time: a second would sit held and unpicked
         raise StockError(f"You hold {held}: pick it, or hand it back, before taking {number}.")
@@ -175,6 +177,15 @@ def take(user: User, number: str) -> PickList:
         )
     db.session.refresh(pick_list)
     return pick_list
+
+
+def _one_take_at_a_time(user: User) -> None:
+    """Lock the worker's row, so that two of their handhelds taking a list at once take one
+    after the other, the second finding the list the first took. (NO KEY UPDATE: their
+    movements, which only reference the row, go on. SQLite's writes already queue.)"""
+    db.session.execute(
+        sa.select(User.id).where(User.id == user.id).with_for_update(key_share=True)
+    )
 
 
 def _claim(user: User, list_id: int) -> bool:
