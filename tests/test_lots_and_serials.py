@@ -59,7 +59,7 @@ def test_a_serial_item_is_received_from_its_gs1_code_one_unit_per_serial(drills)
     assert again.ok is False and again.message == (
         "Each 3001 has its own serial number: scan where this one goes, then receive the next."
     )
-    assert again.context[-1] == ("Quantity", "1")
+    assert dict(again.context)["Quantity"] == "1"
     assert w("DOCK1").message == "Received: 1 × 3001 serial SN77 into DOCK-1."
     # Its plain barcode first, then the code with the serial, on the serial number step.
     assert w(DRILL_GTIN).prompt == "Scan or type the serial number"

@@ -36,8 +36,8 @@ def test_receiving_a_receipt_by_scans_puts_eaches_and_cases_on_the_dock(site, po
     w = Worker(site.worker)
     assert w().prompt == "Scan a receipt, or choose one"
     assert w("PO1001").prompt == "Scan the item"
-    assert w("5012345678900").context[-1] == ("Quantity", "1")
-    assert w("]I115012345678907").context[-1] == ("Quantity", "13")  # a case adds 12
+    assert dict(w("5012345678900").context)["Quantity"] == "1"
+    assert dict(w("]I115012345678907").context)["Quantity"] == "13"  # a case adds 12
     done = w("DOCK1")
     assert done.ok and done.message == "Received: 13 × 1042 into DOCK-1."
     assert done.prompt == "Scan the item" and done.state == {"receipt": "PO1001"}
@@ -312,3 +312,14 @@ def test_a_receipt_all_received_closes_at_once_and_a_scan_cancels_the_question(s
     w("DOCK1")
     assert "close" not in w.state
     assert w(action="close").message == "Receipt PO1001 closed."
+
+
+def test_the_step_that_wants_a_destination_names_the_receiving_dock(site, po):
+    # A worker new to the warehouse, typing on a keyboard, learns the dock's code here.
+    w = Worker(site.worker)
+    assert "Dock" not in dict(w("PO1001").context)
+    assert dict(w("5012345678900").context)["Dock"] == "DOCK-1"
+    assert "Dock" not in dict(w("DOCK1").context)  # received: the next item is asked for
+    w(action="blind")
+    w("5012345678900")
+    assert dict(w(action="qty", qty="3").context)["Dock"] == "DOCK-1"

@@ -13,7 +13,17 @@ from flask import current_app
 
 from . import stock
 from .db import db, transactional
-from .models import DocStatus, Item, MovementKind, Receipt, ReceiptLine, User, utcnow
+from .models import (
+    DocStatus,
+    Item,
+    Location,
+    LocationKind,
+    MovementKind,
+    Receipt,
+    ReceiptLine,
+    User,
+    utcnow,
+)
 from .movements import posting
 from .stock import StockError
 
@@ -46,6 +56,14 @@ def open_receipt(number: str, lock: bool = False) -> Receipt:
     if receipt.status in (DocStatus.CLOSED, DocStatus.CANCELLED):
         raise StockError(f"Receipt {number} is closed; choose an open receipt.")
     return receipt
+
+
+def docks(warehouse_id: int | None) -> list[str]:
+    """The codes of the receiving docks in use, of one warehouse when it is known."""
+    query = sa.select(Location.code).where(Location.kind == LocationKind.DOCK, Location.active)
+    if warehouse_id is not None:
+        query = query.where(Location.warehouse_id == warehouse_id)
+    return list(db.session.scalars(query.order_by(Location.sequence, Location.code).limit(4)))
 
 
 def received_by_item(number: str) -> dict[int, int]:

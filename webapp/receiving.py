@@ -264,7 +264,12 @@ def view(
     if stage == "document":
         data["receipts"] = receipts.open_receipts()
     elif s.get("receipt"):
-        data["progress"] = receipts.progress(receipt or receipts.open_receipt(s["receipt"]))
+        receipt = receipt or receipts.open_receipt(s["receipt"])
+        data["progress"] = receipts.progress(receipt)
+    # Where it may go: a worker new to the floor, typing instead of scanning, learns the code.
+    wants_destination = stage in ("quantity", "confirm")
+    if wants_destination and (docks := receipts.docks(receipt and receipt.warehouse_id)):
+        context.append(("Dock", ", ".join(docks)))
     serial = item is not None and item.tracking == Tracking.SERIAL
     prompt = PROMPTS[stage].format(lot=stock.lot_word(item))
     if serial and stage == "quantity":  # one unit per serial: nothing more to scan of it
