@@ -10,7 +10,16 @@ from tests.conftest import sign_in
 from tests.helpers import make_list
 from webapp import picking, stock
 from webapp.db import db
-from webapp.models import CountTask, PickLine, PickList, Receipt, ReceiptLine, StockMovement
+from webapp.models import (
+    CountTask,
+    Location,
+    LocationKind,
+    PickLine,
+    PickList,
+    Receipt,
+    ReceiptLine,
+    StockMovement,
+)
 
 HIDDEN = re.compile(r'<input type="hidden" name="s_([a-z_]+)" value="([^"]*)">')
 SCAN_QUEUE = {"HX-Request": "true", "HX-Target": "step"}
@@ -210,6 +219,18 @@ def test_moving_picking_and_counting_over_http(signed_in_client, site):
     count = Scanner(signed_in_client, "/count")
     assert count("A0101A").status_code == 422  # no count task for that bin
     assert stock.on_hand("1042", "SHIP-1") == 2
+
+
+def test_the_putaway_list_names_the_dock_each_line_waits_on(signed_in_client, site):
+    # The worker scans the dock first: the list tells a newcomer its code.
+    db.session.add(Location(warehouse_id=site.warehouse.id, code="DOCK-2", barcode="DOCK2",
+                            kind=LocationKind.DOCK))
+    db.session.commit()
+    for dock, qty in (("DOCK-2", 4), ("DOCK-1", 6)):
+        stock.receive(site.worker, to_bin=dock, sku="1042", qty=qty, key=uuid.uuid4().hex)
+    page = reads(signed_in_client.get("/putaway"))
+    assert re.search(r"On DOCK-1.*1042 Item 1042\s*6\s*A-01-01-A.*"
+                     r"On DOCK-2.*1042 Item 1042\s*4\s*A-01-01-A", page, re.S), page
 
 
 def test_the_pick_screen_opened_again_leads_back_into_the_list_the_worker_holds(
