@@ -407,10 +407,15 @@ def test_the_start_page_tells_a_worker_of_the_work_that_is_theirs(client, site):
     sign_in(client, "wendy")
     page = " ".join(reads(client.get("/")).split())
     assert "2 Count open count tasks, 1 for you" in page
-    assert "1 Pick open pick lists, you hold PL2001" in page
+    # The tile counts the lists there are to take, as the pick screen does: not hers.
+    make_list(site, "PL2002", [(site.widget, 1)])
+    page = " ".join(reads(client.get("/")).split())
+    assert "1 Pick pick lists waiting, you hold PL2001" in page
     sign_in(client, "oscar")
     page = " ".join(reads(client.get("/")).split())
+    assert "1 Pick pick lists waiting 2 Count" in page
     assert "2 Count open count tasks Look up" in page and "you hold" not in page
+
 
 def test_static_files_and_pages_are_compressed_but_scan_fragments_are_not(signed_in_client, po):
     import gzip

@@ -33,7 +33,8 @@ def index():
 
     summary = {
         "receipts": count(Receipt, Receipt.status.in_(OPEN)),
-        "pick_lists": count(PickList, PickList.status.in_(OPEN)),
+        # The lists there are to take, as the pick screen counts them (not those held).
+        "pick_lists": count(PickList, PickList.status == DocStatus.OPEN),
         "count_tasks": count(CountTask, CountTask.status.in_(OPEN)),
         "on_dock": count(
             StockBalance,
