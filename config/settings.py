@@ -31,10 +31,6 @@ COMPRESS_MIN_SIZE = 2048
 # bins holding the most value four times as often.
 CYCLE_COUNT_DAYS = 90
 
-# Test only, never in production: delay every floor POST by this many milliseconds, so
-# the browser tests can fill the scan queue the way a slow network does. 0 is off.
-SLOW_SCANS_MS = 0
-
 # A scan's answer that has not come within this many seconds is given up and the scan sent
 # again with the same key (safe: it posts once). A handheld roaming between access points
 # can otherwise wait minutes on a connection that has silently gone.

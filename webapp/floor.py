@@ -2,22 +2,14 @@
 rules of each flow live in its own module (receiving, moving, picking, counting)."""
 
 import re
-import time
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from . import counting, lookup, moving, picking, receiving, steps
 
 bp = Blueprint("floor", __name__)
-
-
-@bp.before_request
-def _slow_scans_for_tests():
-    # Test-only: the browser tests slow every floor POST so that the scan queue fills up.
-    if request.method == "POST" and current_app.config.get("SLOW_SCANS_MS"):
-        time.sleep(current_app.config["SLOW_SCANS_MS"] / 1000)
 
 
 _HYPHENATED_CODE = re.compile(r"\b[0-9A-Z]+(?:-[0-9A-Z]+)+\b")

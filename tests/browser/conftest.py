@@ -8,6 +8,7 @@ PostgreSQL (the walks marked for it, under CI=true) the demo is loaded afresh pe
 import logging
 import shutil
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -68,9 +69,11 @@ def demo_file(tmp_path_factory):
 class LiveFloor:
     """The app served over HTTP in a thread, and read-only looks into its database."""
 
+    FLOOR_SCREENS = ("/receive", "/move", "/pick", "/count", "/lookup")
+
     def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.app, self.delay_ms = app, 0
+        self.server = make_server("127.0.0.1", 0, self._serve, threaded=True)
         # Chromium keeps connections alive: closing the server must not wait for them.
         self.server.daemon_threads, self.server.block_on_close = True, False
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -121,7 +124,14 @@ class LiveFloor:
             return stock.on_hand(sku, bin, lot)
 
     def slow(self, ms: int):
-        self.app.config["SLOW_SCANS_MS"] = ms
+        """Delay every floor POST by `ms`, as a slow network does, to fill the scan queue."""
+        self.delay_ms = ms
+
+    def _serve(self, environ, start_response):
+        if (self.delay_ms and environ["REQUEST_METHOD"] == "POST"
+                and environ["PATH_INFO"] in self.FLOOR_SCREENS):
+            time.sleep(self.delay_ms / 1000)
+        return self.app(environ, start_response)
 
 
 @pytest.fixture
