@@ -9,7 +9,7 @@ from tests.flowdriver import Worker
 from tests.helpers import make_list, receive
 from webapp import lookup, picking, stock
 from webapp.db import db
-from webapp.models import CountTask, Receipt, ReceiptLine
+from webapp.models import CountTask, Item, Receipt, ReceiptLine
 
 
 def test_scanning_a_bin_shows_what_it_holds(site):
@@ -96,3 +96,53 @@ def test_scanning_a_document_says_where_it_stands(site):
     assert w("PO9").message == "Receipt PO9 from Acme: open; 4 of 24 received."
     assert w("CT9").message == "Count CT9 of B-01-01-A: open, for Oscar Other."
     assert w("CT9").ok is True and w("U0001").ok is False  # a badge is nothing to look up
+
+
+def gloves(site, *skus):
+    """Items a worker may know by name only (their label torn off, say)."""
+    for sku, description in skus:
+        db.session.add(Item(sku=sku, description=description))
+    db.session.commit()
+
+
+def test_a_name_typed_on_the_look_up_screen_finds_the_one_item_named_so(site):
+    gloves(site, ("7001", "Leather rigger gloves size 9"), ("7002", "Safety glasses"))
+    receive(site, "B-01-01-A", 5, sku="7001")
+    step = Worker(lookup, site.worker)("Rigger  GLOVES")  # every word, in any case
+    assert step.ok is True
+    assert step.message == "7001 Leather rigger gloves size 9 (named like “Rigger GLOVES”): " \
+        "5 in 1 place."
+    assert [(loc.code, q) for loc, _, _, q in step.data["places"]] == [("B-01-01-A", 5)]
+
+
+def test_a_name_that_several_items_have_offers_them_to_choose_from(site, client):
+    gloves(site, ("7001", "Leather rigger gloves size 9"), ("7002", "Nitrile gloves size 9"),
+           ("7003", "Safety glasses"))
+    w = Worker(lookup, site.worker)
+    step = w("gloves")
+    assert step.ok is None  # amber: nothing is wrong, the worker has a choice to make
+    assert step.message == "No barcode “gloves”: 2 items are named like it. Choose one."
+    assert [item.sku for item in step.data["named"]] == ["7001", "7002"]
+    receive(site, "A-01-01-A", 2, sku="7002")
+    assert w("7002").message == "7002 Nitrile gloves size 9: 2 in 1 place."  # the choice
+    sign_in(client, "wendy")
+    page = client.post("/lookup", data={"scan": "gloves"}).get_data(as_text=True)
+    assert re.search(r'<button name="choose" value="7002">.*Nitrile gloves', page)
+
+
+def test_a_name_many_items_have_asks_for_more_of_it(site):
+    gloves(site, *[(f"70{n:02}", f"Glove size {n}") for n in range(12)])
+    step = Worker(lookup, site.worker)("glove")
+    assert step.message == "No barcode “glove”: more than 8 items are named like it. " \
+        "Type more of the name, or choose one."
+    assert len(step.data["named"]) == 8
+
+
+def test_a_code_nothing_is_named_like_stays_unknown(site):
+    gloves(site, ("7001", "Leather gloves 100% cotton lining"))
+    w = Worker(lookup, site.worker)
+    for text in ("NOPE99", "%", "g_oves", "gl"):  # wildcards are letters; two are too few
+        assert w(text).ok is False, text
+        assert w.step.message.startswith(f"Unknown barcode “{text}”"), w.step.message
+    assert w("100%").message.startswith("7001 Leather gloves 100% cotton lining")
+    assert w("5012345678901").message.startswith("Check digit wrong")  # a misread

@@ -36,6 +36,28 @@ def where_is(item: Item | None = None, lots: list[Lot] | None = None):
     return [tuple(row) for row in db.session.execute(query)]
 
 
+NAMED_LIMIT = 8
+
+
+def items_named(text: str, limit: int = NAMED_LIMIT) -> tuple[list[Item], bool]:
+    """Items whose SKU or description holds every word of `text`, in any case (a worker
+    with an item whose label will not scan, typing its name): the first `limit` by SKU,
+    and whether more match. Text under three letters matches nothing."""
+    words = text.split()
+    if len("".join(words)) < 3:
+        return [], False
+    query = sa.select(Item).order_by(Item.sku).limit(limit + 1)
+    for word in words[:6]:
+        query = query.where(
+            sa.or_(
+                Item.sku.icontains(word, autoescape=True),
+                Item.description.icontains(word, autoescape=True),
+            )
+        )
+    items = list(db.session.scalars(query))
+    return items[:limit], len(items) > limit
+
+
 # --- for the reports: on hand, by zone, by inventory type, empty bins ------------------
 
 ON_HAND_LIMIT = 200

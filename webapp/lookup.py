@@ -36,7 +36,29 @@ def advance(user: User, entry: Entry) -> Step:
         return view({}, said, data={"places": rows})
     if scan.kind == ScanKind.DOCUMENT:
         return view({}, _where_it_stands(scan.document))
+    if scan.kind == ScanKind.UNKNOWN and (named := _named(scan.text)):
+        return named
     return view({}).refuse(wrong_kind(scan, "scan a bin, an item, a lot or a document"))
+
+
+def _named(text: str) -> Step | None:
+    """Text that is no code may be an item's name, or part of its SKU: one item named so
+    is shown; several are offered to choose from."""
+    items, more = inventory.items_named(text)
+    if not items:
+        return None
+    shown = " ".join(text.split())
+    if len(items) == 1 and not more:
+        (item,) = items
+        rows = inventory.where_is(item=item)
+        said = f"{item.sku} {item.description} (named like “{shown}”): {_how_much(rows)}."
+        return view({}, said, data={"item": item, "places": rows})
+    if more:
+        said = (f"No barcode “{shown}”: more than {len(items)} items are named like it. "
+                "Type more of the name, or choose one.")
+    else:
+        said = f"No barcode “{shown}”: {len(items)} items are named like it. Choose one."
+    return view({}, data={"named": items}).warn(said)
 
 
 def _where_it_stands(doc) -> str:
@@ -71,7 +93,7 @@ def after_post(s: dict) -> dict:
 
 def view(s: dict, message: str = "", data: dict | None = None) -> Step:
     return Step(
-        prompt="Scan a bin, an item or a lot",
+        prompt="Scan a bin, an item or a lot, or type a name",
         state={},
         message=message,
         ok=True if message else None,
