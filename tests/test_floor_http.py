@@ -250,6 +250,16 @@ def test_the_pick_screen_opened_again_leads_back_into_the_list_the_worker_holds(
 
 
 
+def test_leaving_a_step_is_a_quiet_button_beside_the_next_step(signed_in_client, po):
+    # Cancel is never what the worker does next: it must not look like the way on.
+    receive = Scanner(signed_in_client, "/receive")
+    receive("PO1001")
+    page = text(receive("5012345678900"))
+    assert '<button name="action" value="cancel" class="secondary">Cancel item</button>' in page
+    receive("DOCK1")
+    assert '<button name="action" value="close">Close receipt</button>' in text(receive())
+
+
 def test_a_picker_hands_back_their_list_from_the_pick_screen(signed_in_client, site):
     stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
     make_list(site, "PL2001", [(site.widget, 2)])
