@@ -36,6 +36,12 @@ CYCLE_COUNT_DAYS = 90
 # can otherwise wait minutes on a connection that has silently gone.
 SCAN_ANSWER_SECONDS = 10
 
+# A step left unfinished on a handheld (a count half done, an item in hand) is kept on the
+# device and carried on when its screen opens again (a reload, a look-up on the way, a
+# sign-in after an idle sign-out), if its last answer came less than this many minutes
+# ago. Longer than IDLE_MINUTES, so an idle sign-out does not lose it.
+RESUME_MINUTES = 60
+
 # A worker may reverse their own last movement for this many minutes.
 UNDO_MINUTES = 5
 

@@ -104,6 +104,47 @@
     }
   });
 
+  // --- a step left unfinished is carried on ----------------------------------------------
+  // The step's state lives in the page, so a reload, a look-up on the way or an idle
+  // sign-out would lose a count half done. It is kept on the device too, per user and
+  // screen, and sent back ("resume") when the screen opens at an earlier point of the same
+  // work; the server checks it as it checks any step.
+  var keptKey = "binscan.step." + form.getAttribute("data-user") + "." + location.pathname;
+  var keptForMs = (Number(form.getAttribute("data-resume-minutes")) || 60) * 60000;
+
+  function stateShown() {
+    var state = {};
+    Array.prototype.forEach.call(form.querySelectorAll("#step input[name^='s_']"),
+      function (el) { state[el.name] = el.value; });
+    return state;
+  }
+
+  function keepState() {
+    var state = stateShown();
+    if (Object.keys(state).length) {
+      localStorage.setItem(keptKey, JSON.stringify({ at: Date.now(), state: state }));
+    } else {
+      localStorage.removeItem(keptKey);
+    }
+  }
+
+  function resumeKept() {
+    var kept = null;
+    try { kept = JSON.parse(localStorage.getItem(keptKey)); } catch (e) { /* unreadable */ }
+    var shown = stateShown();
+    var fresh = kept && kept.state && Date.now() - kept.at < keptForMs;
+    // Only further along the same work: everything shown agrees, and more was kept.
+    var further = fresh && Object.keys(kept.state).length > Object.keys(shown).length &&
+      Object.keys(shown).every(function (name) { return kept.state[name] === shown[name]; });
+    if (!further) {
+      keepState();
+      return;
+    }
+    var fields = { action: "resume" };
+    Object.keys(kept.state).forEach(function (name) { fields[name] = kept.state[name]; });
+    enqueue(fields);
+  }
+
   // --- send, one at a time, in order -------------------------------------------------------
   function pump() {
     if (sending || !queue.length) return;
@@ -168,6 +209,7 @@
       step.outerHTML = html;
     }
     feedback(document.getElementById("step").getAttribute("data-status"));
+    keepState();
     refocus();
   }
 
@@ -195,6 +237,8 @@
     band.textContent = "No connection: " + queue.length + " scan(s) waiting, sending again…";
     step.insertBefore(band, step.firstChild);
   }
+
+  resumeKept();
 
   // --- feedback a worker notices without looking -------------------------------------------
   // Made on the first key press (a browser plays sound only after one). The browser

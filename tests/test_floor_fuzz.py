@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import build_site, sign_in
 from tests.helpers import ledger_matches_balances
-from tests.test_floor_http import HIDDEN, SCAN_QUEUE
+from tests.test_floor_http import SCAN_QUEUE, page_state
 from tests.test_ledger_properties import reset_data
 from webapp import stock
 from webapp.db import db
@@ -51,7 +51,7 @@ ACTIONS = st.one_of(
     st.just(""), st.just(""), st.just(""),
     st.sampled_from(["qty", "confirm", "done", "cancel", "whole", "undo", "empty", "expiry",
                      "noexpiry", "short", "take", "blind", "none", "close", "to", "release",
-                     "bogus"]),
+                     "resume", "bogus"]),
 )
 UNDO = re.compile(r'name="undo" value="([^"]*)"')
 WORKERS = ["wendy", "wendy", "oscar"]  # two handhelds; the second now and then
@@ -177,5 +177,5 @@ def send(gun: Handheld, r: dict) -> None:
     body = response.get_data(as_text=True)
     assert response.status_code in (200, 422), (gun.screen, data, body[:500])
     assert body.lstrip().startswith('<div id="step"'), (gun.screen, data, body[:300])
-    gun.state = dict(HIDDEN.findall(body))
+    gun.state = page_state(body)
     gun.undo = next(iter(UNDO.findall(body)), "")

@@ -1,5 +1,6 @@
 """The floor screens over HTTP, on both databases: pages, fragments, refusals, resends."""
 
+import html
 import re
 import uuid
 
@@ -25,6 +26,11 @@ HIDDEN = re.compile(r'<input type="hidden" name="s_([a-z_]+)" value="([^"]*)">')
 SCAN_QUEUE = {"HX-Request": "true", "HX-Target": "step"}
 
 
+def page_state(page: str) -> dict[str, str]:
+    """The step's hidden state, as a browser reads the fields' values (unescaped)."""
+    return {name: html.unescape(value) for name, value in HIDDEN.findall(page)}
+
+
 class Scanner:
     """Posts to a floor screen as scan.js does: the page's hidden state plus one scan."""
 
@@ -36,7 +42,7 @@ class Scanner:
         data.update(scan=scan, action=action, key=key or uuid.uuid4().hex, device="gun-7",
                     **fields)
         response = self.client.post(self.url, data=data, headers=SCAN_QUEUE if js else {})
-        self.state = dict(HIDDEN.findall(response.get_data(as_text=True)))
+        self.state = page_state(response.get_data(as_text=True))
         return response
 
 
@@ -136,6 +142,43 @@ def test_a_page_with_state_it_cannot_use_starts_again_in_words(
     assert response.status_code == 422 and said in reads(response)
     assert movements() == 1
     assert scan.state == ({} if url != "/move" else state)  # the worker can type a quantity
+
+
+def test_a_count_the_handheld_kept_is_carried_on_where_it_was_left(signed_in_client, site):
+    # scan.js keeps the step's state on the device and sends it back with "resume" when
+    # the screen opens again (a reload, a look-up on the way, a sign-in after an idle
+    # sign-out): the worker's count is not lost with the page.
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
+    db.session.add(CountTask(number="CT1", location_id=site.a1.id))
+    db.session.commit()
+    count = Scanner(signed_in_client, "/count")
+    count("CT1")
+    count("A0101A")
+    count("5012345678900")
+    kept = dict(count.state)
+    again = Scanner(signed_in_client, "/count")
+    assert "Counted so far" not in reads(signed_in_client.get("/count"))
+    again.state = kept
+    said = reads(again(action="resume"))
+    assert "Carried on where you left off." in said and "Counted so far" in said
+    assert again.state == kept
+    again(action="qty", qty="5")  # the item scanned before the page was left, set to 5
+    assert "Counted A-01-01-A: it matches." in reads(again(action="done"))
+
+
+def test_a_kept_step_that_no_longer_holds_opens_the_screen_afresh(signed_in_client, site):
+    db.session.add(CountTask(number="CT1", location_id=site.a1.id))
+    db.session.commit()
+    count = Scanner(signed_in_client, "/count")
+    count.state = {"task": "CT1", "bin": "A-01-01-A", "counts": "[[\"1042\", \"\", 2]]"}
+    db.session.execute(sa.update(CountTask).values(status="cancelled"))
+    db.session.commit()
+    answer = count(action="resume")  # cancelled by a supervisor meanwhile
+    assert answer.status_code == 200 and "Scan a count task or its bin" in reads(answer)
+    assert "Carried on" not in reads(answer) and count.state == {}
+    count.state = {"task": "CT1", "counts": "not what a page writes"}
+    answer = count(action="resume")
+    assert answer.status_code == 200 and count.state == {}
 
 
 def test_a_nul_character_in_a_scan_or_the_page_is_dropped(signed_in_client, site):

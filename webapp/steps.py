@@ -140,6 +140,8 @@ def _run(flow, user, entry: Entry) -> Step:
     try:
         if entry.action == "undo":
             return _undo(flow, user, entry)
+        if entry.action == "resume":
+            return _resume(flow, user, entry)
         step = flow.advance(user, entry)
     except StockError as error:
         db.session.rollback()
@@ -156,6 +158,21 @@ def _undo(flow, user, entry: Entry) -> Step:
     # A flow may lead elsewhere after an undo (picking: back into a list opened again).
     after = getattr(flow, "after_undo", None)
     return flow.view(after(entry.state, undone) if after else entry.state).success(undone.message)
+
+
+RESUMED = "Carried on where you left off."
+
+
+def _resume(flow, user, entry: Entry) -> Step:
+    """The screen opened again (a reload, a look-up on the way, a sign-in after an idle
+    sign-out) with the step this handheld kept (scan.js): carry on there, checked as any
+    step is; or, if it no longer holds (the count was cancelled meanwhile), start afresh."""
+    try:
+        step = flow.advance(user, Entry(state=entry.state, key=entry.key, device=entry.device))
+    except (StockError, KeyError, ValueError):
+        db.session.rollback()
+        return start(flow, user, {})
+    return step if step.message else step.success(RESUMED)
 
 
 def posted_message(verb: str, posted: stock.Posted) -> str:

@@ -1,0 +1,89 @@
+"""A step left unfinished on a handheld is carried on when its screen opens again: a count
+half done survives a reload, a look-up on the way and signing out and in, on that device,
+for that worker only."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests.browser.handheld import Handheld, sign_in
+from tests.browser.test_pick_and_count import blind_task
+from webapp.models import CountLine, CountTask, Item
+
+pytestmark = pytest.mark.browser
+RESUMED = "Carried on where you left off."
+
+
+def counted_so_far(page) -> list[list[str]]:
+    rows = page.locator("#step table.lines tr:has(td)").all()
+    return [row.locator("td").all_inner_texts() for row in rows]
+
+
+def sign_out(page, url):
+    page.goto(f"{url}/")
+    with page.expect_navigation():
+        page.locator("form.signout button").click()
+
+
+def test_a_count_half_done_survives_a_reload_and_a_look_up_on_the_way(floor, page, shots):
+    number, code, held = blind_task(floor)
+    (first, first_ean, first_qty), (second, second_ean, _) = held[:2]
+    sign_in(page, floor.url)
+    gun = Handheld(page, shots)
+    gun.open(f"{floor.url}/count")
+    gun.scan(code.replace("-", ""), f"Counting {code}.")
+    gun.scan(first_ean, f"{first}: 1.")
+    gun.set_qty(first_qty, f"{first}: set to {first_qty}.")
+
+    page.reload()
+    expect(page.locator("#step .status")).to_have_text(RESUMED)
+    expect(page.locator("#step")).to_have_attribute("data-status", "ok")
+    shots(page, "count-carried-on")
+    assert counted_so_far(page) == [[first, "", str(first_qty)]]
+    gun.focused()
+
+    gun.open(f"{floor.url}/lookup")  # what was that item? A look-up, then back
+    gun.scan(second_ean, re.compile(rf"^{second} .*: \d+ in \d+ places?\.$"))
+    page.goto(f"{floor.url}/count")
+    expect(page.locator("#step .status")).to_have_text(RESUMED)
+    gun.scan(second_ean, f"{second}: 1.")
+    gun.tap("Done", f"Counted {code}: {len(held) - 1} difference"
+            f"{'s' * (len(held) - 1 != 1)} sent to a supervisor.", "warn")
+    with floor.session() as session:
+        counted = dict(session.execute(
+            sa.select(Item.sku, CountLine.counted_qty)
+            .join(Item, Item.id == CountLine.item_id)
+            .join(CountTask, CountTask.id == CountLine.task_id)
+            .where(CountTask.number == number)
+        ).all())
+    assert counted[first] == first_qty and counted[second] == 1
+
+    page.reload()  # done: nothing left to carry on
+    expect(page.locator("#step .prompt")).to_have_text("Scan a count task or its bin")
+    assert page.locator("#step .status").count() == 0
+
+
+def test_a_count_is_carried_on_for_the_worker_who_left_it_not_the_next_on_the_device(
+    floor, page
+):
+    _, code, held = blind_task(floor)
+    first, first_ean, _ = held[0]
+    sign_in(page, floor.url)
+    gun = Handheld(page)
+    gun.open(f"{floor.url}/count")
+    gun.scan(code.replace("-", ""), f"Counting {code}.")
+    gun.scan(first_ean, f"{first}: 1.")
+    sign_out(page, floor.url)
+
+    sign_in(page, floor.url, badge="U0002", pin="2222")  # Walt takes the handheld
+    gun.open(f"{floor.url}/count")
+    assert page.locator("#step .status").count() == 0
+    assert gun.prompt() == "Scan a count task or its bin"
+    sign_out(page, floor.url)
+
+    sign_in(page, floor.url)  # Wendy again: her count is where she left it
+    page.goto(f"{floor.url}/count")
+    expect(page.locator("#step .status")).to_have_text(RESUMED)
+    assert counted_so_far(page) == [[first, "", "1"]]
