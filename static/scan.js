@@ -119,10 +119,16 @@
     return state;
   }
 
+  function undoShown() { // the movement the screen offers to undo, if any
+    var el = form.querySelector("#step input[name='undo']");
+    return el ? el.value : "";
+  }
+
   function keepState() {
     var state = stateShown();
-    if (Object.keys(state).length) {
-      localStorage.setItem(keptKey, JSON.stringify({ at: Date.now(), state: state }));
+    var undo = undoShown();
+    if (Object.keys(state).length || undo) {
+      localStorage.setItem(keptKey, JSON.stringify({ at: Date.now(), state: state, undo: undo }));
     } else {
       localStorage.removeItem(keptKey);
     }
@@ -133,14 +139,17 @@
     try { kept = JSON.parse(localStorage.getItem(keptKey)); } catch (e) { /* unreadable */ }
     var shown = stateShown();
     var fresh = kept && kept.state && Date.now() - kept.at < keptForMs;
-    // Only further along the same work: everything shown agrees, and more was kept.
-    var further = fresh && Object.keys(kept.state).length > Object.keys(shown).length &&
-      Object.keys(shown).every(function (name) { return kept.state[name] === shown[name]; });
+    // Only further along the same work: everything shown agrees, and more was kept (a
+    // step's state, or the Undo of the movement last recorded).
+    var further = fresh &&
+      Object.keys(shown).every(function (name) { return kept.state[name] === shown[name]; }) &&
+      (Object.keys(kept.state).length > Object.keys(shown).length ||
+       (kept.undo && !undoShown()));
     if (!further) {
       keepState();
       return;
     }
-    var fields = { action: "resume" };
+    var fields = { action: "resume", undo: kept.undo || "" };
     Object.keys(kept.state).forEach(function (name) { fields[name] = kept.state[name]; });
     enqueue(fields);
   }

@@ -166,6 +166,25 @@ def test_a_count_the_handheld_kept_is_carried_on_where_it_was_left(signed_in_cli
     assert "Counted A-01-01-A: it matches." in reads(again(action="done"))
 
 
+def test_the_undo_a_handheld_kept_is_offered_again_naming_its_movement(signed_in_client, site):
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
+    move = Scanner(signed_in_client, "/move")
+    move("A0101A")
+    move("5012345678900")
+    page = text(move("A0102A"))
+    undo = re.search(r'name="undo" value="(\d+)"', page).group(1)
+    again = Scanner(signed_in_client, "/move")
+    said = reads(again(action="resume", undo=undo))
+    assert "Carried on where you left off. Last recorded: 1 × 1042 from A-01-01-A to " \
+        "A-01-02-A." in said
+    assert f'name="undo" value="{undo}"' in text(again(action="resume", undo=undo))
+    assert "Undone: 1 × 1042 from A-01-02-A to A-01-01-A." in reads(
+        again(action="undo", undo=undo))
+    assert stock.on_hand("1042", "A-01-01-A") == 5
+    answer = again(action="resume", undo=undo)  # undone since: nothing to offer, no news
+    assert "Carried on" not in reads(answer) and 'name="undo"' not in text(answer)
+
+
 def test_a_kept_step_that_no_longer_holds_opens_the_screen_afresh(signed_in_client, site):
     db.session.add(CountTask(number="CT1", location_id=site.a1.id))
     db.session.commit()

@@ -172,7 +172,12 @@ def _resume(flow, user, entry: Entry) -> Step:
     except (StockError, KeyError, ValueError):
         db.session.rollback()
         return start(flow, user, {})
-    return step if step.message else step.success(RESUMED)
+    if step.message:  # news of the step itself (a count done meanwhile): that is the answer
+        return step
+    if offered := undo.still_offered(user, whole_number(entry.undo)):  # and its Undo
+        movement_id, described = offered
+        return step.success(f"{RESUMED} Last recorded: {described}.", undo=movement_id)
+    return step.success(RESUMED) if entry.state else start(flow, user, {})
 
 
 def posted_message(verb: str, posted: stock.Posted) -> str:

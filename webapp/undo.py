@@ -14,6 +14,7 @@ from . import pick_lists, receipts, stock
 from .db import transactional
 from .models import MovementKind, User
 from .movements import already_posted, replay
+from .stock import StockError
 from .stock_checks import check_key
 
 
@@ -59,3 +60,19 @@ def undo_last(user: User, *, key: str, device: str = "", movement_id: int | None
         )
         reversals.extend(more.movements)
     return Undone(stock.Posted(reversals), reopened)
+
+
+def still_offered(user: User, movement_id: int | None) -> tuple[int, str] | None:
+    """The movement a screen offered to undo, with a line naming it, if the worker may
+    still undo it (a screen opened again, showing it afresh); else None."""
+    if movement_id is None:
+        return None
+    try:
+        last = stock.last_undoable(user, movement_id)
+    except StockError:
+        return None
+    lines = already_posted(last.idempotency_key.partition(":")[0])
+    if len(lines) > 1:  # a whole bin
+        return last.id, (f"{len(lines)} lines from {last.from_location.code} to "
+                         f"{last.to_location.code}")
+    return last.id, stock.describe(last)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.handheld import Handheld, sign_in
 from tests.browser.test_pick_and_count import blind_task
-from webapp.models import CountLine, CountTask, Item
+from webapp.models import CountLine, CountTask, Item, Location, LocationKind, StockBalance
 
 pytestmark = pytest.mark.browser
 RESUMED = "Carried on where you left off."
@@ -87,3 +87,29 @@ def test_a_count_is_carried_on_for_the_worker_who_left_it_not_the_next_on_the_de
     page.goto(f"{floor.url}/count")
     expect(page.locator("#step .status")).to_have_text(RESUMED)
     assert counted_so_far(page) == [[first, "", "1"]]
+
+
+def test_the_undo_of_the_last_movement_is_offered_again_after_a_reload(floor, page):
+    sign_in(page, floor.url)
+    gun = Handheld(page)
+    gun.open(f"{floor.url}/move")
+    with floor.session() as session:
+        code, sku, qty = session.execute(
+            sa.select(Location.code, Item.sku, StockBalance.quantity)
+            .join(StockBalance, StockBalance.location_id == Location.id)
+            .join(Item, Item.id == StockBalance.item_id)
+            .where(Location.kind == LocationKind.PICK, StockBalance.lot_id.is_(None),
+                   StockBalance.quantity > 1, Item.tracking == "none")
+            .order_by(Location.sequence)
+        ).first()
+    to = "E-10-03-B" if code != "E-10-03-B" else "E-10-03-A"
+    gun.scan(code.replace("-", ""), f"Bin {code}.")
+    gun.scan(sku, f"1 × {sku}.")
+    gun.scan(to.replace("-", ""), f"Moved: 1 × {sku} from {code} to {to}.")
+    page.reload()
+    expect(page.locator("#step .status")).to_have_text(
+        f"{RESUMED} Last recorded: 1 × {sku} from {code} to {to}.")
+    gun.tap("Undo", f"Undone: 1 × {sku} from {to} to {code}.")
+    assert floor.on_hand(sku, code) == qty
+    page.reload()  # undone: nothing left to offer
+    assert page.locator("#step .status").count() == 0
