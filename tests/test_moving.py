@@ -6,9 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.flowdriver import Worker
-from webapp import masterdata, moving, stock
+from webapp import masterdata, moving, steps, stock
 from webapp.db import db
 from webapp.models import StockMovement
+from webapp.steps import Entry
 
 
 def receive(site, sku="1042", qty=10, to="DOCK-1", lot=None):
@@ -173,6 +174,16 @@ def test_a_whole_bin_moved_by_mistake_is_undone_whole(whole_bin):
     assert stock.on_hand("1042", "SHIP-1") == 0
     again = w(action="undo")  # pressed twice: nothing more is taken back
     assert again.ok is False and count_movements() == before + 2
+
+
+def test_a_whole_bin_move_kept_on_the_handheld_is_offered_again_to_undo_whole(whole_bin):
+    w = whole_bin
+    moved = w("SHIP1")
+    entry = Entry(state={}, action="resume", undo=str(moved.undo), key=uuid.uuid4().hex)
+    again = steps.run(moving, w.user, entry)  # the screen reloaded
+    assert again.message == ("Carried on where you left off. Last recorded: everything in "
+                             "A-01-01-A (2 lines) to SHIP-1.")
+    assert again.undo == moved.undo and w(action="undo").message.startswith("Undone: 2 lines")
 
 
 def test_a_whole_bin_move_is_undone_whole_or_not_at_all(site, whole_bin):

@@ -72,7 +72,7 @@ def still_offered(user: User, movement_id: int | None) -> tuple[int, str] | None
     except StockError:
         return None
     lines = already_posted(last.idempotency_key.partition(":")[0])
-    if len(lines) > 1:  # a whole bin
-        return last.id, (f"{len(lines)} lines from {last.from_location.code} to "
+    if len(lines) > 1:  # a whole bin, said as its move was
+        return last.id, (f"everything in {last.from_location.code} ({len(lines)} lines) to "
                          f"{last.to_location.code}")
     return last.id, stock.describe(last)
