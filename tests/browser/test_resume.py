@@ -1,6 +1,6 @@
 """A step left unfinished on a handheld is carried on when its screen opens again: a count
 half done survives a reload, a look-up on the way and signing out and in, on that device,
-for that worker only."""
+for that worker only; so does the Undo of the movement last recorded."""
 
 import re
 
