@@ -68,6 +68,7 @@
   function enqueue(fields) {
     fields.key = newKey();
     queue.push(fields);
+    keepQueue();
     pump();
   }
 
@@ -154,12 +155,33 @@
     enqueue(fields);
   }
 
+  // Scans not yet answered are kept too, each with its key, and sent again after the
+  // step is carried on: one whose answer was lost to the reload posts once ("Already
+  // recorded"), where scanning it again would have posted it twice.
+  var queueKey = "binscan.queue." + form.getAttribute("data-user") + "." + location.pathname;
+
+  function keepQueue() {
+    var waiting = queue.filter(function (fields) { return fields.action !== "resume"; });
+    if (waiting.length) {
+      localStorage.setItem(queueKey, JSON.stringify({ at: Date.now(), items: waiting }));
+    } else {
+      localStorage.removeItem(queueKey);
+    }
+  }
+
+  function keptQueue() {
+    var kept = null;
+    try { kept = JSON.parse(localStorage.getItem(queueKey)); } catch (e) { /* unreadable */ }
+    return kept && kept.items && Date.now() - kept.at < keptForMs ? kept.items : [];
+  }
+
   // --- send, one at a time, in order -------------------------------------------------------
   function pump() {
     if (sending || !queue.length) return;
     sending = true;
     send(queue[0]).then(function () {
       queue.shift();
+      keepQueue();
       sending = false;
       pump();
     }, function () { // no answer (offline, server restarting, timed out): keep it, try again
@@ -247,7 +269,11 @@
     step.insertBefore(band, step.firstChild);
   }
 
+  var waited = keptQueue(); // read before the resume below is queued (and the queue kept)
   resumeKept();
+  waited.forEach(function (fields) { queue.push(fields); }); // with their own keys
+  keepQueue();
+  pump();
 
   // --- feedback a worker notices without looking -------------------------------------------
   // Made on the first key press (a browser plays sound only after one). The browser

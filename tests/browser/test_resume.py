@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.browser.handheld import Handheld, sign_in
+from tests.browser.handheld import Handheld, sign_in, type_scan
 from tests.browser.test_pick_and_count import blind_task
+from tests.browser.test_scan_queue import DOCK, blind_receipt, plain_item
 from webapp.models import CountLine, CountTask, Item, Location, LocationKind, StockBalance
 
 pytestmark = pytest.mark.browser
@@ -113,3 +114,26 @@ def test_the_undo_of_the_last_movement_is_offered_again_after_a_reload(floor, pa
     assert floor.on_hand(sku, code) == qty
     page.reload()  # undone: nothing left to offer
     assert page.locator("#step .status").count() == 0
+
+
+def test_a_scan_whose_answer_a_reload_lost_is_sent_again_and_posts_once(floor, page):
+    # The destination scan reaches the server, which posts it, but the page reloads
+    # before the answer comes: the kept step is the one before that scan. Sent again
+    # with its own key, the scan is answered "Already recorded"; scanned anew, it would
+    # have been received twice.
+    sku, _, ean = plain_item(floor)
+    gun = blind_receipt(floor, page)
+    gun.scan(ean, re.compile(rf"^{sku} .*: 1\.$"))
+    floor.slow(1500)
+    with page.expect_request(lambda r: r.method == "POST"):
+        type_scan(page, "DOCK01")
+    page.reload()
+    floor.slow(0)
+    expect(page.locator("#step .status")).to_have_text(
+        f"Already recorded: 1 × {sku} into {DOCK}.", timeout=10_000)
+    assert gun.prompt() == "Scan the item"
+    assert floor.movements() == [("receive", sku, None, 1, None, DOCK)]
+    page.reload()  # nothing waits any more: only the Undo of that receipt is offered again
+    expect(page.locator("#step .status")).to_have_text(
+        f"{RESUMED} Last recorded: 1 × {sku} into {DOCK}.")
+    assert len(floor.movements()) == 1
