@@ -72,6 +72,19 @@ def test_the_count_screen_never_shows_the_system_quantity(site, task):
     assert "13" not in shown and step.message == "1042: 1."
 
 
+def test_the_counted_lines_name_each_item_as_the_worker_sees_it_on_the_shelf(site, task):
+    w = Worker(counting, site.worker)
+    w("A0101A")
+    assert w("5012345678900").qty_label == "How many 1042?"  # a typed count sets it
+    assert not w("4006381333931").qty_field  # its lot first
+    step = w("L1")
+    assert step.data["counted"] == [
+        ("1042", "Item 1042", "", 1),
+        ("2001", "Item 2001", "L1", 1),
+    ]
+    assert step.qty_label == "How many 2001 lot L1?"
+
+
 def test_a_variance_goes_to_the_supervisor_and_posts_nothing(site, task):
     w = Worker(counting, site.worker)
     w("A0101A")

@@ -161,6 +161,7 @@ def test_a_count_the_handheld_kept_is_carried_on_where_it_was_left(signed_in_cli
     again.state = kept
     said = reads(again(action="resume"))
     assert "Carried on where you left off." in said and "Counted so far" in said
+    assert "1042 Item 1042" in said  # named as on the shelf
     assert again.state == kept
     again(action="qty", qty="5")  # the item scanned before the page was left, set to 5
     assert "Counted A-01-01-A: it matches." in reads(again(action="done"))

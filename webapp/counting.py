@@ -15,7 +15,7 @@ from . import stock
 from .count_recording import record
 from .count_tasks import COUNTABLE, open_tasks, schedule_cycle_counts, task_for
 from .db import db
-from .models import CountStatus, CountTask, DocStatus, Tracking, User
+from .models import CountStatus, CountTask, DocStatus, Item, Tracking, User
 from .scan import ScanKind
 from .steps import Entry, Step, lot_scanned, serial_as_item, wrong_kind
 from .stock import StockError
@@ -236,18 +236,30 @@ def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
             data={"stage": "bin"},
         )
     context.append(("Bin", s["bin"]))
-    counted = [(sku, lot, qty) for (sku, lot), qty in _counts(s).items()]
+    counts = _counts(s)
+    # Named as on the shelf: 100183 and 100184 are told apart by their descriptions.
+    skus = {sku for sku, _ in counts}
+    items = {i.sku: i for i in db.session.scalars(sa.select(Item).where(Item.sku.in_(skus)))}
+    counted = [
+        (sku, items[sku].description if sku in items else "", lot, qty)
+        for (sku, lot), qty in counts.items()
+    ]
     prompt = "Scan each item, then Done"
+    typed_for = ""  # a typed number sets the count of the item scanned last
     if s.get("pending"):
         sku = s["pending"].rsplit(":", 1)[0]
         prompt = f"Scan the {_word_of(sku)} of {sku}"
+    elif s.get("last"):
+        sku, lot = json.loads(s["last"])
+        typed_for = f"How many {_label(items[sku], lot) if sku in items else sku}?"
     return Step(
         prompt=prompt,
         state=s,
         message=message,
         ok=ok,
         context=context,
-        qty_field=bool(s.get("last")) and not s.get("pending"),
+        qty_field=bool(typed_for),
+        qty_label=typed_for,
         actions=[("done", "Done"), ("empty", "Bin empty"), ("cancel", "Cancel")],
         data={"stage": "counting", "counted": counted},
     )

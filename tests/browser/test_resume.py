@@ -18,8 +18,10 @@ RESUMED = "Carried on where you left off."
 
 
 def counted_so_far(page) -> list[list[str]]:
+    """[sku, lot, counted] per line (the item's cell is its SKU, then its description)."""
     rows = page.locator("#step table.lines tr:has(td)").all()
-    return [row.locator("td").all_inner_texts() for row in rows]
+    lines = [row.locator("td").all_inner_texts() for row in rows]
+    return [[item.split(" ", 1)[0], *rest] for item, *rest in lines]
 
 
 def sign_out(page, url):
