@@ -48,7 +48,7 @@ class Step:
     context: list[tuple[str, str]] = field(default_factory=list)
     undo: int | None = None  # a movement the worker may undo now
     qty_field: bool = False  # show the "type a quantity" field
-    qty_label: str = "Quantity"  # what the typed number is of, where "Quantity" is vague
+    qty_label: str = "How many?"  # what a typed number sets, beside the step's item
     actions: list[tuple[str, str]] = field(default_factory=list)  # (action, button label)
     data: dict = field(default_factory=dict)  # flow-specific things to show (lines, lists)
 
