@@ -163,7 +163,7 @@ def test_a_typed_count_waits_until_the_lot_of_the_item_scanned_is_given(site):
     assert refused.message == "Scan the lot of 2001 first, then type how many."
     assert w("L1").message == "2001 lot L1: 1."
     assert w(action="qty", qty="5").message == "2001 lot L1: set to 5."
-    assert dict(((sku, lot), qty) for sku, lot, qty in w().data["counted"]) == {
+    assert dict(((sku, lot), qty) for sku, _named, lot, qty in w().data["counted"]) == {
         ("1042", ""): 1, ("2001", "L1"): 5}
 
 
