@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import _app_for
-from webapp import demo
+from webapp import demo, picking
 from webapp.barcodes import is_valid_gtin
 from webapp.db import db
 from webapp.models import (
@@ -215,6 +215,40 @@ def test_pick_lists_ask_for_stock_that_is_on_pick_faces_and_some_need_two_bins(l
             assert sum(held) >= line.ordered_qty
             needs_two_bins += line.ordered_qty > max(held)
     assert needs_two_bins >= 3
+
+
+def test_the_second_list_picks_a_lot_first_expiry_first_and_the_third_a_serial(loaded):
+    # So the demo shows on the floor what a lot and a serial number do to a pick.
+    lists = {p.number: p for p in db.session.scalars(sa.select(PickList))}
+    lot_lines = [line for line in lists["PL2002"].lines if line.item.tracking == Tracking.LOT]
+    assert len(lot_lines) == 1
+    tasks = [t for t in picking.progress(lists["PL2002"]).found if t.line is lot_lines[0]]
+    soonest = min(
+        (
+            lot
+            for lot in db.session.scalars(sa.select(Lot).where(Lot.item_id == lot_lines[0].item_id))
+            if _held_in_lot(lot)
+        ),
+        key=lambda lot: lot.expiry,
+    )
+    assert [t.lot for t in tasks] == [soonest]
+    assert tasks[0].location.kind == LocationKind.PICK
+    serial_lines = [l for l in lists["PL2003"].lines if l.item.tracking == Tracking.SERIAL]
+    assert [line.ordered_qty for line in serial_lines] == [1]
+    assert all(
+        t.line.item.tracking == Tracking.NONE
+        for n in ("PL2001", "PL2004", "PL2005", "PL2006", "PL2007", "PL2008")
+        for t in picking.progress(lists[n]).found
+    )
+
+
+def _held_in_lot(lot) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.sum(StockBalance.quantity)).where(StockBalance.lot_id == lot.id)
+        )
+        or 0
+    )
 
 
 def test_count_tasks_cover_bins_with_stock_and_one_empty_bin(loaded):

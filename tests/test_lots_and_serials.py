@@ -127,6 +127,8 @@ def test_a_pick_of_a_serial_item_records_the_serial_number_taken(drills):
     # Its plain barcode: the serial number is asked for, and the item's barcode refused there.
     step = w(DRILL_GTIN)
     assert step.prompt == "Scan the serial number of 3001" and step.ok is None
+    # Any of them will do: named, for the worker whose unit's label has to be typed.
+    assert ("Serials here", "SN1, SN2") in step.context
     assert w(DRILL_GTIN).message.endswith("; scan or type the serial number.")
     refused = w("SN9")
     assert refused.message == (
@@ -139,6 +141,18 @@ def test_a_pick_of_a_serial_item_records_the_serial_number_taken(drills):
     assert w(gs1("SN1")).message == "Picked: 1 × 3001 serial SN1 from A-01-01-A to SHIP-1."
     assert stock.on_hand("3001", "SHIP-1", lot="SN1") == 1
     assert stock.on_hand("3001", "SHIP-1", lot="SN2") == 1
+
+
+def test_a_bin_of_many_serials_names_the_first_four_and_counts_the_rest(drills):
+    for serial in ("SN3", "SN4", "SN5"):
+        stock.receive(drills.worker, to_bin="A-01-01-A", sku="3001", qty=1, lot=serial,
+                      key=uuid.uuid4().hex)
+    make_list(drills, "PL2001", [(drills.drill, 1)])
+    w = Worker(picking, drills.worker)
+    w(action="take")
+    w("A0101A")
+    step = w(DRILL_GTIN)
+    assert ("Serials here", "SN1, SN2, SN3, SN4 and 1 more") in step.context
 
 
 def test_looking_up_a_serial_number_says_so(drills):

@@ -228,7 +228,7 @@ def _plan_receipts(rng, items):
 
 
 def _plan_pick_lists(rng, items, bins, stock_lines):
-    """Pick lists for untracked items on pick faces; some lines need a second bin."""
+    """Pick lists of items on pick faces; some lines need a second bin."""
     kinds = {b.code: b.kind for b in bins}
     tracking = {i.sku: i.tracking for i in items}
     held: dict[str, list[int]] = {}
@@ -254,6 +254,13 @@ def _plan_pick_lists(rng, items, bins, stock_lines):
             lines.append((sku, rng.randint(1, min(held[sku][0], 12))))
         rng.shuffle(lines)
         out.append((f"PL{2001 + n}", lines))
+    # The second list's last line is a lot item (picked first expiry first), the third's a
+    # serial item: the first list a worker takes stays plain. Chosen without the random
+    # generator, so the rest of the plan is what it always was.
+    lot_sku = min(s.sku for s in stock_lines if tracking[s.sku] == Tracking.LOT)
+    serial_sku = min(sku for sku, t in tracking.items() if t == Tracking.SERIAL)
+    out[1][1][-1] = (lot_sku, 2)
+    out[2][1][-1] = (serial_sku, 1)
     return out
 
 

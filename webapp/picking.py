@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from . import stock
 from .count_tasks import lock_bins, new_number
 from .db import db, transactional
+from .inventory import bin_contents
 from .models import CountTask, DocStatus, Item, Location, PickLine, PickList, Tracking, User
 from .pick_lists import (
     PICKABLE,
@@ -185,6 +186,14 @@ def _serial_picked(user: User, entry: Entry, now, task: Task, s: dict, serial: s
         )
     s["qty"] = "1"
     return _post(user, entry, now.pick_list, task, s, lot=serial)
+
+
+def _serials_in(location, item, shown: int = 4) -> str:
+    """The serial numbers of the item in the bin, any of which may be taken: for a worker
+    who types the one on the unit's label, a check that it is there."""
+    serials = [lot.code for it, lot, _ in bin_contents(location) if it.id == item.id and lot]
+    more = f" and {len(serials) - shown} more" if len(serials) > shown else ""
+    return ", ".join(serials[:shown]) + more
 
 
 def _release(user: User, pick_list: PickList, task: Task | None, s: dict, here,
@@ -392,6 +401,7 @@ def view(s: dict, message: str = "", ok: bool | None = None, now: Progress | Non
     )
     if s.get("serial") == "?":
         prompt = f"Scan the serial number of {item.sku}"
+        context.append(("Serials here", _serials_in(task.location, item)))
     return Step(
         prompt=prompt,
         state=s,
