@@ -38,6 +38,10 @@ def lines():
     ]
 
 
+def actions(step) -> list[str]:
+    return [action for action, _label in step.actions]
+
+
 def movement_count():
     return db.session.scalar(sa.select(sa.func.count()).select_from(StockMovement))
 
@@ -45,7 +49,7 @@ def movement_count():
 def test_a_matching_blind_count_closes_the_task_and_posts_nothing(site, task):
     w = Worker(counting, site.worker)
     assert w("CT3001").prompt == "Go to A-01-01-A, scan the bin"
-    assert w("A0101A").prompt == "Scan each item, then Done"
+    assert w("A0101A").prompt == "Scan each item in the bin"
     w("15012345678907")  # a case of 12
     assert w("5012345678900").message == "1042: 13."
     assert w("4006381333931").prompt == "Scan the lot of 2001"
@@ -117,6 +121,31 @@ def test_an_empty_bin_can_be_confirmed_empty(site):
     assert db.session.get(CountTask, t.id).status == DocStatus.OPEN
     assert w(action="empty").message == "Counted A-01-02-A: it matches."
     assert db.session.get(CountTask, t.id).status == DocStatus.CLOSED
+
+
+def test_the_step_offers_bin_empty_until_an_item_is_counted_then_done(site, task):
+    w = Worker(counting, site.worker)
+    assert actions(w("A0101A")) == ["empty", "cancel"]
+    assert actions(w("4006381333931")) == ["cancel"]  # its lot first: nothing counted yet
+    assert actions(w("L1")) == ["done", "cancel"]
+    assert actions(w(action="qty", qty="0")) == ["done", "cancel"]  # 0 of it is a count
+
+
+def test_done_before_the_lot_of_the_item_scanned_last_is_refused_and_records_nothing(site, task):
+    # Done (from a page with the button) would drop the item waiting for its lot: the
+    # supervisor would see it as missing from the bin.
+    w = Worker(counting, site.worker)
+    w("A0101A")
+    w("5012345678900")
+    w("4006381333931")
+    for action in ("done", "empty"):
+        refused = w(action=action)
+        assert refused.ok is False
+        assert refused.message == "Scan the lot of 2001 first: it is not counted yet."
+        assert refused.prompt == "Scan the lot of 2001"
+    assert lines() == []
+    assert w("L1").message == "2001 lot L1: 1."
+    assert w(action="done").ok is None  # sent to a supervisor: 1 of 13 and 1 of 5
 
 
 def test_bin_empty_pressed_by_a_slip_asks_first_and_a_scan_carries_on_counting(site, task):

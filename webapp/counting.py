@@ -79,6 +79,10 @@ def advance(user: User, entry: Entry) -> Step:
     counts = _counts(s)
     confirming_empty = s.pop("empty", None) == "?"
     if entry.action in ("done", "empty"):
+        if s.get("pending"):  # the item scanned last waits for its lot: it is not counted
+            sku = s["pending"].rsplit(":", 1)[0]
+            word = _word_of(sku)
+            return view(s).refuse(f"Scan the {word} of {sku} first: it is not counted yet.")
         if entry.action == "done" and not counts:
             return view(s).refuse("Nothing counted yet: press Bin empty if the bin is empty.")
         if entry.action == "empty" and counts:
@@ -244,11 +248,16 @@ def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
         (sku, items[sku].description if sku in items else "", lot, qty)
         for (sku, lot), qty in counts.items()
     ]
-    prompt = "Scan each item, then Done"
     typed_for = ""  # a typed number sets the count of the item scanned last
+    # Only the button that can finish the bin now: one big button fewer to hit by a slip.
+    if counts:
+        prompt, finish = "Scan each item, then Done", [("done", "Done")]
+    else:
+        prompt, finish = "Scan each item in the bin", [("empty", "Bin empty")]
     if s.get("pending"):
         sku = s["pending"].rsplit(":", 1)[0]
         prompt = f"Scan the {_word_of(sku)} of {sku}"
+        finish = []  # not until its lot is scanned
     elif s.get("last"):
         sku, lot = json.loads(s["last"])
         typed_for = f"How many {_label(items[sku], lot) if sku in items else sku}?"
@@ -260,6 +269,6 @@ def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
         context=context,
         qty_field=bool(typed_for),
         qty_label=typed_for,
-        actions=[("done", "Done"), ("empty", "Bin empty"), ("cancel", "Cancel")],
+        actions=finish + [("cancel", "Cancel")],
         data={"stage": "counting", "counted": counted},
     )
