@@ -131,6 +131,34 @@ def test_the_step_offers_bin_empty_until_an_item_is_counted_then_done(site, task
     assert actions(w(action="qty", qty="0")) == ["done", "cancel"]  # 0 of it is a count
 
 
+def test_cancel_after_counting_asks_once_and_a_scan_carries_on_with_the_count(site, task):
+    # Cancel sits beside Done: a slip would throw away a bin's worth of counting.
+    w = Worker(counting, site.worker)
+    w("A0101A")
+    w("5012345678900")
+    asked = w(action="cancel")
+    assert asked.ok is None and asked.message == (
+        "Drop the count of A-01-01-A (1 line counted)? Press Cancel again to drop it, "
+        "or scan on to carry on counting."
+    )
+    assert asked.data["counted"] == [("1042", "Item 1042", "", 1)]
+    assert w("5012345678900").message == "1042: 2."  # carried on: the next Cancel asks again
+    assert w(action="cancel").ok is None
+    dropped = w(action="cancel")
+    assert dropped.message == "Count abandoned; nothing was recorded."
+    assert dropped.prompt == "Scan a count task or its bin"
+    assert lines() == [] and db.session.get(CountTask, task.id).status == DocStatus.OPEN
+
+
+def test_cancel_with_nothing_counted_or_a_broken_page_leaves_at_once(site, task):
+    w = Worker(counting, site.worker)
+    w("A0101A")
+    assert w(action="cancel").message == "Count abandoned; nothing was recorded."
+    w("A0101A")
+    w.state = {**w.state, "counts": "[[not json"}  # an edited or broken page
+    assert w(action="cancel").message == "Count abandoned; nothing was recorded."
+
+
 def test_done_before_the_lot_of_the_item_scanned_last_is_refused_and_records_nothing(site, task):
     # Done (from a page with the button) would drop the item waiting for its lot: the
     # supervisor would see it as missing from the bin.

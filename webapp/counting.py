@@ -55,7 +55,18 @@ def _outcome(task: CountTask) -> str:
 def advance(user: User, entry: Entry) -> Step:
     """One scan or button press on the count screen."""
     s = dict(entry.state)
+    confirming_cancel = s.pop("cancel", None) == "?"
     if entry.action == "cancel":
+        try:
+            counted = len(_counts(s)) if s.get("bin") else 0
+        except StockError:  # an unreadable page holds no count worth keeping
+            counted = 0
+        if counted and not confirming_cancel:  # beside Done: a slip would drop the bin's count
+            s["cancel"] = "?"
+            return view(s).warn(
+                f"Drop the count of {s['bin']} ({counted} line{'s' * (counted != 1)} counted)? "
+                "Press Cancel again to drop it, or scan on to carry on counting."
+            )
         return view({}, "Count abandoned; nothing was recorded.", ok=True)
     if not s.get("task"):
         return _choose(user, entry, s)
