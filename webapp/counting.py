@@ -253,8 +253,9 @@ def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
     context.append(("Bin", s["bin"]))
     counts = _counts(s)
     # Named as on the shelf: 100183 and 100184 are told apart by their descriptions.
-    skus = {sku for sku, _ in counts}
-    items = {i.sku: i for i in db.session.scalars(sa.select(Item).where(Item.sku.in_(skus)))}
+    items = {}
+    if skus := {sku for sku, _ in counts}:
+        items = {i.sku: i for i in db.session.scalars(sa.select(Item).where(Item.sku.in_(skus)))}
     counted = [
         (sku, items[sku].description if sku in items else "", lot, qty)
         for (sku, lot), qty in counts.items()
