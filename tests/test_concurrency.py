@@ -322,7 +322,11 @@ def test_workers_finishing_one_count_task_at_once_record_it_once(pg_app):
     done = [r for r in results if isinstance(r, CountTask)]
     refused = [r for r in results if isinstance(r, StockError)]
     assert len(done) == 1 and len(refused) == WORKERS - 1, results
-    assert {r.message for r in refused} == {"Count CT1 is already done."}
+    winner = db.session.get(User, done[0].counted_by_id).name
+    assert {r.message for r in refused} == {
+        f"Count CT1 was counted by {winner}; nothing you counted was recorded. "
+        "Scan another task or its bin."
+    }
     lines = db.session.scalars(sa.select(CountLine)).all()
     assert [(line.system_qty, line.counted_qty) for line in lines] == [(10, 8)]  # one variance
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from tests.flowdriver import Worker
 from tests.helpers import receive
-from webapp import count_tasks, counting, stock
+from webapp import count_tasks, counting, masterdata, stock
 from webapp.db import db
 from webapp.models import (
     AuditEntry,
@@ -342,6 +342,35 @@ def test_giving_is_refused_for_a_closed_task_or_a_switched_off_user(site, task):
         count_tasks.give(site.boss, "CT3001", to_id=site.worker.id)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
                              .where(AuditEntry.action == "give")) == 0
+
+
+def test_a_count_cancelled_in_the_office_meanwhile_says_so_and_records_nothing(site, task):
+    w = Worker(counting, site.worker)
+    w("A0101A")
+    w("5012345678900")
+    masterdata.cancel_document(site.boss, masterdata.COUNT_TASKS, task.id)
+    step = w(action="done")
+    assert step.ok is False and step.message == (
+        "Count CT3001 was cancelled in the office; nothing you counted was recorded. "
+        "Scan another task or its bin."
+    )
+    assert lines() == []
+    assert Worker(counting, site.worker)("CT3001").message == (  # the screen opened afresh
+        "Count CT3001 was cancelled in the office. Scan another task or its bin."
+    )
+
+
+def test_a_count_another_worker_finished_first_names_them(site, task):
+    mine, theirs = Worker(counting, site.worker), Worker(counting, site.other)
+    for w in (mine, theirs):
+        w("A0101A")
+        w("5012345678900")
+    theirs(action="done")
+    assert mine(action="done").message == (
+        "Count CT3001 was counted by Oscar Other; nothing you counted was recorded. "
+        "Scan another task or its bin."
+    )
+    assert [line[3] for line in lines()] == [1, 0]  # theirs: 1 of 1042, none of 2001
 
 
 def test_a_count_under_way_when_its_task_is_given_away_records_nothing(site, task):

@@ -8,7 +8,7 @@ approved.
 import sqlalchemy as sa
 
 from . import approvals, stock
-from .count_tasks import task_for
+from .count_tasks import no_longer_open, task_for
 from .db import db, transactional
 from .models import (
     CountLine,
@@ -39,7 +39,7 @@ def _record(user: User, number: str, counted: dict[tuple[str, str], int]) -> Cou
     """Record a bin's count: one line per item and lot counted or held by the system."""
     task = task_for(user, number, lock=True)
     if task.status != DocStatus.OPEN:
-        raise StockError(f"Count {number} is already done.")
+        raise StockError(no_longer_open(task, counted=True))
     # The bin locked FOR UPDATE: a posting in flight into or out of it (which holds it FOR
     # KEY SHARE) commits first, so the system quantity and the last movement are read
     # after it, never between its movement and its balance; the next waits a moment.

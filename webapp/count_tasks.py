@@ -95,6 +95,17 @@ def task_for(user: User, number: str, lock: bool = False) -> CountTask:
     return task
 
 
+def no_longer_open(task: CountTask, counted: bool = False) -> str:
+    """Why a count task cannot be counted now, for the worker who scanned it or was
+    counting it (`counted`), and what to do instead."""
+    if task.status == DocStatus.CANCELLED:
+        why = "was cancelled in the office"
+    else:  # closed: recording a count is the only way a task closes
+        why = f"was counted by {db.session.get(User, task.counted_by_id).name}"
+    lost = "; nothing you counted was recorded" if counted else ""
+    return f"Count {task.number} {why}{lost}. Scan another task or its bin."
+
+
 @dataclass
 class Given:
     task: CountTask

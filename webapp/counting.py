@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from . import stock
 from .count_recording import record
-from .count_tasks import COUNTABLE, open_tasks, schedule_cycle_counts, task_for
+from .count_tasks import COUNTABLE, no_longer_open, open_tasks, schedule_cycle_counts, task_for
 from .db import db
 from .models import CountStatus, CountTask, DocStatus, Item, Tracking, User
 from .scan import ScanKind
@@ -74,7 +74,7 @@ def advance(user: User, entry: Entry) -> Step:
     if task.status != DocStatus.OPEN:
         if task.counted_by_id == user.id:  # Done sent twice: the first one counted
             return view({}).success(f"Already recorded: count {task.number} done.")
-        raise StockError(f"Count {task.number} is already done.")
+        raise StockError(no_longer_open(task, counted=s.get("counts", "[]") not in ("", "[]")))
     if not s.get("bin"):
         if not entry.scan.strip():
             return view(s)
@@ -151,7 +151,7 @@ def _choose(user: User, entry: Entry, s: dict) -> Step:
     if scan.kind == ScanKind.DOCUMENT and isinstance(scan.document, CountTask):
         task = task_for(user, scan.document.number)
         if task.status != DocStatus.OPEN:
-            raise StockError(f"Count {task.number} is already done.")
+            raise StockError(no_longer_open(task))
         return view({"task": task.number}, f"Count {task.number}.", ok=True)
     if scan.kind == ScanKind.LOCATION:  # scanning the bin picks its task and confirms it
         # A bin may have two open tasks (a recount for another worker beside another):
