@@ -55,6 +55,16 @@ def test_a_pick_list_is_walked_in_order_with_the_first_expiring_lot(stocked):
     assert pick_list.status == DocStatus.CLOSED
 
 
+def test_scanning_a_closed_or_cancelled_list_says_which_and_what_to_do(stocked):
+    make_list(stocked, "PL2002", [(stocked.widget, 1)])
+    for number, status in (("PL2001", DocStatus.CLOSED), ("PL2002", DocStatus.CANCELLED)):
+        db.session.scalar(sa.select(PickList).where(PickList.number == number)).status = status
+    db.session.commit()
+    w = Worker(picking, stocked.worker)
+    assert w("PL2001").message == "Pick list PL2001 is closed: press Take next for another."
+    assert w("PL2002").message == "Pick list PL2002 was cancelled: press Take next for another."
+
+
 def test_an_expired_lot_is_never_picked_the_next_one_to_expire_is(site):
     yesterday = date.today() - timedelta(days=1)
     receive(site, "A-01-01-A", 4, sku="2001", lot="OLD", expiry=yesterday)  # first in the walk

@@ -240,6 +240,9 @@ def test_an_unexpected_item_is_flagged_and_recorded_at_closing(site, po):
     receipt = db.session.scalar(sa.select(Receipt).where(Receipt.number == "PO1001"))
     assert receipt.status == DocStatus.CLOSED and receipt.closed_by_id == site.worker.id
     assert w("PO1001").message == "Receipt PO1001 is closed; choose an open receipt."
+    receipt.status = DocStatus.CANCELLED  # as the office leaves one nobody started on
+    db.session.commit()
+    assert w("PO1001").message == "Receipt PO1001 was cancelled; choose an open receipt."
 
 
 def test_blind_receipt_records_the_reason_and_no_document(site):

@@ -164,7 +164,8 @@ def take(user: User, number: str) -> PickList:
     if pick_list.status == DocStatus.IN_PROGRESS and pick_list.assigned_to_id == user.id:
         return pick_list
     if pick_list.status in (DocStatus.CLOSED, DocStatus.CANCELLED):
-        raise StockError(f"Pick list {number} is closed.")
+        ended = "is closed" if pick_list.status == DocStatus.CLOSED else "was cancelled"
+        raise StockError(f"Pick list {number} {ended}: press Take next for another.")
     _one_take_at_a_time(user)
     held = held_by(user)
     if held is not None:  # one list at a time: a second would sit held and unpicked

@@ -54,7 +54,8 @@ def open_receipt(number: str, lock: bool = False) -> Receipt:
     if receipt is None:
         raise StockError(f"There is no receipt {number}.")
     if receipt.status in (DocStatus.CLOSED, DocStatus.CANCELLED):
-        raise StockError(f"Receipt {number} is closed; choose an open receipt.")
+        ended = "is closed" if receipt.status == DocStatus.CLOSED else "was cancelled"
+        raise StockError(f"Receipt {number} {ended}; choose an open receipt.")
     return receipt
 
 
