@@ -202,7 +202,7 @@ def test_the_task_list_puts_bins_held_from_picking_first_and_names_whose_tasks_a
 
 def test_the_wrong_bin_or_a_bin_without_a_task_is_refused(site, task):
     w = Worker(counting, site.worker)
-    assert w("B0101A").message == "Bin B-01-01-A has no count task."
+    assert w("B0101A").message == "Bin B-01-01-A has no count task: choose one below."
     w("CT3001")
     assert w("B0101A").message == "Wrong bin: that is B-01-01-A. Count A-01-01-A."
     w("A0101A")

@@ -170,7 +170,7 @@ def _choose(user: User, entry: Entry, s: dict) -> Step:
             .limit(1)
         )
         if task is None:
-            return view(s).refuse(f"Bin {scan.location.code} has no count task.")
+            return view(s).refuse(f"Bin {scan.location.code} has no count task: choose one below.")
         task_for(user, task.number)
         return view(
             {"task": task.number, "bin": scan.location.code},
