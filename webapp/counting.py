@@ -57,24 +57,14 @@ def advance(user: User, entry: Entry) -> Step:
     s = dict(entry.state)
     confirming_cancel = s.pop("cancel", None) == "?"
     if entry.action == "cancel":
-        try:
-            counted = len(_counts(s)) if s.get("bin") else 0
-        except StockError:  # an unreadable page holds no count worth keeping
-            counted = 0
-        if counted and not confirming_cancel:  # beside Done: a slip would drop the bin's count
-            s["cancel"] = "?"
-            return view(s).warn(
-                f"Drop the count of {s['bin']} ({counted} line{'s' * (counted != 1)} counted)? "
-                "Press Cancel again to drop it, or scan on to carry on counting."
-            )
-        return view({}, "Count abandoned; nothing was recorded.", ok=True)
+        return _cancel(s, confirming_cancel)
     if not s.get("task"):
         return _choose(user, entry, s)
     task = task_for(user, s["task"])
     if task.status != DocStatus.OPEN:
         if task.counted_by_id == user.id:  # Done sent twice: the first one counted
             return view({}).success(f"Already recorded: count {task.number} done.")
-        raise StockError(no_longer_open(task, counted=s.get("counts", "[]") not in ("", "[]")))
+        raise StockError(no_longer_open(task, counted=bool(_lines_counted(s))))
     if not s.get("bin"):
         if not entry.scan.strip():
             return view(s)
@@ -180,6 +170,19 @@ def _choose(user: User, entry: Entry, s: dict) -> Step:
     return view(s).refuse(wrong_kind(scan, "scan a count task or its bin"))
 
 
+def _cancel(s: dict, confirmed: bool) -> Step:
+    """Leave the count. With lines counted it asks once: Cancel sits beside Done, and a
+    slip would drop the bin's count."""
+    counted = _lines_counted(s)
+    if counted and not confirmed:
+        s["cancel"] = "?"
+        return view(s).warn(
+            f"Drop the count of {s['bin']} ({counted} line{'s' * (counted != 1)} counted)? "
+            "Press Cancel again to drop it, or scan on to carry on counting."
+        )
+    return view({}, "Count abandoned; nothing was recorded.", ok=True)
+
+
 def _add(s: dict, counts: dict, item, lot: str, units: int) -> Step:
     key = (item.sku, lot)
     if item.tracking == Tracking.SERIAL and counts.get(key, 0) + units > 1:
@@ -214,6 +217,14 @@ def _counts(s: dict) -> dict[tuple[str, str], int]:
         return {(sku, lot): int(qty) for sku, lot, qty in json.loads(s.get("counts") or "[]")}
     except (ValueError, TypeError):
         raise StockError("This page is out of date: reload it and count the bin again.") from None
+
+
+def _lines_counted(s: dict) -> int:
+    """How many lines the page has counted in its bin; an unreadable page holds none."""
+    try:
+        return len(_counts(s)) if s.get("bin") else 0
+    except StockError:
+        return 0
 
 
 def _with(s: dict, counts: dict) -> dict:
