@@ -81,6 +81,82 @@ def test_an_expired_lot_is_never_picked_the_next_one_to_expire_is(site):
     assert stock.on_hand("2001", "A-01-01-A", lot="OLD") == 4
 
 
+@pytest.fixture
+def two_lots_in_a_bin(site):
+    """B-01-01-A holds two lots of the milk (as putaway to a bin already holding it makes)."""
+    receive(site, "B-01-01-A", 4, sku="2001", lot="SOON", expiry=SOON)
+    receive(site, "B-01-01-A", 4, sku="2001", lot="LATE", expiry=date.today() + timedelta(400))
+    make_list(site, "PL2001", [(site.milk, 3)])
+    w = Worker(picking, site.worker)
+    w(action="take")
+    return w
+
+
+def test_a_bin_holding_two_lots_asks_which_lot_is_taken_before_counting_units(
+    two_lots_in_a_bin,
+):
+    w = two_lots_in_a_bin
+    step = w("B0101A")
+    assert step.prompt == "Scan the label of lot SOON (2001)"
+    assert not step.qty_field  # a typed quantity would be recorded against an unchecked lot
+    step = w("4006381333931")  # the item's plain barcode names no lot: not counted
+    assert step.ok is None and dict(step.context)["Pick"] == "0 of 3"
+    assert step.message == (
+        "B-01-01-A holds 2 lots of 2001: scan the label of lot SOON (it expires first), "
+        "then each unit."
+    )
+    refused = w("LATE")
+    assert refused.ok is False
+    assert refused.message == "Wrong lot: take lot SOON, which expires first."
+    assert w("NOSUCH").message == (
+        "B-01-01-A holds no lot NOSUCH of 2001; scan the label of lot SOON."
+    )
+    step = w("SOON")
+    assert step.ok is True and step.message == "Lot SOON: scan each 2001 you take."
+    assert step.prompt == "Scan the item 2001" and step.qty_field
+    assert w("4006381333931").message == "1 of 3."
+    assert w(action="qty", qty="3").message == "Picked: 3 × 2001 lot SOON from B-01-01-A to SHIP-1."
+    assert stock.on_hand("2001", "B-01-01-A", lot="LATE") == 4
+
+
+def test_a_code_that_carries_the_lot_answers_the_question_in_one_scan(two_lots_in_a_bin):
+    w = two_lots_in_a_bin
+    w("B0101A")
+    assert w("]C1010400638133393110SOON").message == "1 of 3."
+    assert w("4006381333931").message == "2 of 3."  # the lot is known now: plain scans count
+    assert w(action="qty", qty="3").message == "Picked: 3 × 2001 lot SOON from B-01-01-A to SHIP-1."
+
+
+def test_an_expired_lot_beside_the_one_to_pick_makes_the_lot_asked_for_too(site):
+    receive(site, "B-01-01-A", 4, sku="2001", lot="OLD", expiry=date.today() - timedelta(days=1))
+    receive(site, "B-01-01-A", 4, sku="2001", lot="SOON", expiry=SOON)
+    make_list(site, "PL2001", [(site.milk, 3)])
+    w = Worker(picking, site.worker)
+    w(action="take")
+    assert w("B0101A").prompt == "Scan the label of lot SOON (2001)"
+    assert w("OLD").message == "Wrong lot: take lot SOON, which expires first."
+    assert w("SOON").ok is True
+
+
+def test_a_bin_of_one_lot_needs_no_lot_scan(stocked):
+    w = Worker(picking, stocked.worker)
+    w(action="take")
+    w("B0101A")
+    step = w("4006381333931")  # the milk: B-01-01-A holds lot SOON alone
+    assert step.message == "1 of 3." and step.prompt == "Scan the item 2001"
+
+
+def test_no_quantity_is_taken_for_an_unchecked_lot_typed_or_short(two_lots_in_a_bin):
+    w = two_lots_in_a_bin
+    w("B0101A")
+    asked = "Scan the label of lot SOON first: B-01-01-A holds 2 lots of 2001."
+    assert w(action="qty", qty="3").message == asked
+    assert w(action="short", qty="2").message == asked
+    assert picks() == [] and w.step.prompt == "Scan the label of lot SOON (2001)"
+    # Finding none needs no lot: the bin is short, and a count is raised.
+    assert w(action="short", qty="0").message.startswith("Short pick: found 0 of 3 in B-01-01-A")
+
+
 def test_the_ledger_refuses_to_pick_an_expired_lot_and_writes_nothing(site):
     receive(site, "A-01-01-A", 4, sku="2001", lot="OLD", expiry=date.today() - timedelta(days=1))
     before = len(picks())

@@ -10,6 +10,7 @@ a list settling reads what was picked and what the bins hold after a pick in fli
 never between its movement and its balances (which would record short what was picked).
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -45,6 +46,9 @@ class Task:
     location: Location
     lot: Lot | None
     qty: int
+    # Lots of the item in that bin, expired ones too: the worker may reach for any of them,
+    # so with more than one the lot taken is checked, not assumed.
+    lots_here: int = 1
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,9 @@ def _outstanding(pick_list: PickList, picked: dict[int, int]) -> list[tuple[Pick
     return rows
 
 
-# Built once (every pick scan asks it): where the items can be picked from, first expiry
-# first out, then in walking order; never a lot past its expiry date, nor from bins waiting
-# for a count after a short pick.
+# Built once (every pick scan asks it): where the items are, first expiry first out, then in
+# walking order; never in bins waiting for a count after a short pick. Lots past their
+# expiry date come too (first): never picked, but counted among the lots in their bin.
 _PICKABLE_STOCK = (
     sa.select(StockBalance.item_id, Location, Lot, StockBalance.quantity)
     .join(Location, Location.id == StockBalance.location_id)
@@ -87,7 +91,6 @@ _PICKABLE_STOCK = (
         Location.kind.in_(PICKABLE),
         Location.active,
         Location.warehouse_id == sa.bindparam("warehouse"),
-        sa.or_(Lot.expiry.is_(None), Lot.expiry >= sa.bindparam("today")),
         Location.id.not_in(
             sa.select(CountTask.location_id).where(
                 CountTask.holds_picking, CountTask.status == DocStatus.OPEN
@@ -104,16 +107,21 @@ def tasks(pick_list: PickList, picked: dict[int, int]) -> tuple[list[Task], list
     if not open_lines:
         return [], []
     params = {"items": list({line.item_id for line, _ in open_lines}),
-              "warehouse": pick_list.warehouse_id, "today": date.today()}
-    rows = db.session.execute(_PICKABLE_STOCK, params).all()
+              "warehouse": pick_list.warehouse_id}
+    today = date.today()
+    first, lots_in = {}, Counter()  # the item's first pickable row; lots per (item, bin)
+    for row in db.session.execute(_PICKABLE_STOCK, params):
+        item_id, location, lot, _ = row
+        lots_in[item_id, location.id] += 1
+        if item_id not in first and not (lot and lot.expiry and lot.expiry < today):
+            first[item_id] = row
     found, unfillable = [], []
     for line, left in open_lines:
-        source = next((r for r in rows if r[0] == line.item_id), None)
-        if source is None:
+        if line.item_id not in first:
             unfillable.append((line, left))
-        else:
-            _, location, lot, qty = source
-            found.append(Task(line, location, lot, min(left, qty)))
+            continue
+        _, location, lot, qty = first[line.item_id]
+        found.append(Task(line, location, lot, min(left, qty), lots_in[line.item_id, location.id]))
     found.sort(key=lambda t: (t.location.sequence, t.location.code))
     return found, unfillable
 

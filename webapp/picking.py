@@ -112,6 +112,8 @@ def advance(user: User, entry: Entry) -> Step:
     if entry.action == "qty":
         if task.line.item.tracking == Tracking.SERIAL:
             return here().refuse(f"Scan the serial number of each {task.line.item.sku} you take.")
+        if _lot_unchecked(task, s):
+            return here().refuse(_check_lot_first(task))
         n = stock.parse_quantity(entry.typed_qty)
         if n > task.qty:
             return here().refuse(f"Pick {task.qty} here, not {n}.")
@@ -137,7 +139,10 @@ def advance(user: User, entry: Entry) -> Step:
     if s.get("serial") == "?":  # the drill's plain barcode was scanned: now its serial
         return _serial_picked(user, entry, now, task, s, lot_scanned(entry.resolved("lot"), item))
     # The line's barcodes came with the list; a serial number's own label names the item.
-    scan = serial_as_item(entry.resolved("item", item=item))
+    checking_lot = _lot_unchecked(task, s)
+    scan = serial_as_item(entry.resolved("lot" if checking_lot else "item", item=item))
+    if checking_lot and scan.kind != ScanKind.ITEM:  # a lot's label, or its code typed
+        return _lot_checked(task, s, lot_scanned(scan, item), here)
     if scan.kind != ScanKind.ITEM:
         return here().refuse(wrong_kind(scan, f"scan the item {item.sku}"))
     if scan.item.id != item.id:
@@ -166,7 +171,15 @@ def advance(user: User, entry: Entry) -> Step:
                 f"Lot {scan.lot_code} expired on {scan.expiry}: it cannot be picked. "
                 f"Take lot {task.lot.code}."
             )
-        return here().refuse(f"Wrong lot: take lot {task.lot.code}, which expires first.")
+        return here().refuse(_wrong_lot(task))
+    if _lot_unchecked(task, s):
+        if not scan.lot_code:  # the item's plain barcode: which of the bin's lots is it?
+            return here().warn(
+                f"{task.location.code} holds {task.lots_here} lots of {item.sku}: scan the "
+                f"label of lot {task.lot.code}{_expires_first(task, ' (it expires first)')}, "
+                "then each unit."
+            )
+        s["lot"] = scan.lot_code  # the code carried the lot the list wants
     got = int(s.get("qty") or 0) + scan.units
     if got > task.qty:
         return here().refuse(f"That makes {got}; pick only {task.qty}. Put {got - task.qty} back.")
@@ -174,6 +187,41 @@ def advance(user: User, entry: Entry) -> Step:
     if got < task.qty:
         return here(f"{got} of {task.qty}.", ok=True)
     return _post(user, entry, now.pick_list, task, s)
+
+
+def _lot_unchecked(task: Task, s: dict) -> bool:
+    """The bin holds several lots of the task's item, and the worker has not yet shown
+    that what they take is the lot the list wants: the lot recorded must be the one that
+    left the bin, or a recall would be traced to the wrong customers."""
+    return (task.lots_here > 1 and task.lot is not None
+            and task.line.item.tracking == Tracking.LOT and s.get("lot") != task.lot.code)
+
+
+def _check_lot_first(task: Task) -> str:
+    return (f"Scan the label of lot {task.lot.code} first: {task.location.code} holds "
+            f"{task.lots_here} lots of {task.line.item.sku}.")
+
+
+def _lot_checked(task: Task, s: dict, code: str, here) -> Step:
+    """The lot the worker holds, at a bin of several: units are counted once it is the
+    lot the list wants (first expiry first out)."""
+    item = task.line.item
+    if code == task.lot.code:
+        s["lot"] = code
+        return here(f"Lot {code}: scan each {item.sku} you take.", ok=True)
+    if stock.on_hand(item.sku, task.location.code, lot=code) > 0:
+        return here().refuse(_wrong_lot(task))
+    return here().refuse(f"{task.location.code} holds no lot {code} of {item.sku}; scan the "
+                         f"label of lot {task.lot.code}.")
+
+
+def _wrong_lot(task: Task) -> str:
+    return f"Wrong lot: take lot {task.lot.code}{_expires_first(task, ', which expires first')}."
+
+
+def _expires_first(task: Task, words: str) -> str:
+    """Why the list wants this lot, where it is so: lots without a date go last, by bin."""
+    return words if task.lot.expiry else ""
 
 
 def _serial_picked(user: User, entry: Entry, now, task: Task, s: dict, serial: str) -> Step:
@@ -252,12 +300,12 @@ def _current(now: Progress, s: dict) -> Task | None:
         return None
     task = now.found[0]
     if s.get("bin") and s["bin"] != task.location.code:  # moved on, or the page was stale
-        for name in ("bin", "qty", "serial", "line"):
+        for name in ("bin", "qty", "serial", "line", "lot"):
             s.pop(name, None)
     if s.get("line"):
         chosen = next((t for t in _in_bin(now, task) if str(t.line.id) == s["line"]), None)
         if chosen is None:  # that line is done, or the page was stale
-            for name in ("line", "qty", "serial"):
+            for name in ("line", "qty", "serial", "lot"):
                 s.pop(name, None)
         return chosen or task
     return task
@@ -292,6 +340,8 @@ def _short(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -
     )
     if found >= task.qty:
         return view(s).refuse(f"{found} is not short of {task.qty}: pick it as usual.")
+    if found and _lot_unchecked(task, s):
+        return view(s).refuse(_check_lot_first(task))
     if found:
         pick_on_list(
             user,
@@ -402,13 +452,17 @@ def view(s: dict, message: str = "", ok: bool | None = None, now: Progress | Non
     if s.get("serial") == "?":
         prompt = f"Scan the serial number of {item.sku}"
         context.append(("Serials here", _serials_in(task.location, item)))
+    checking_lot = bool(s.get("bin")) and _lot_unchecked(task, s)
+    if checking_lot:
+        prompt = f"Scan the label of lot {task.lot.code} ({item.sku})"
     return Step(
         prompt=prompt,
         state=s,
         message=message,
         ok=ok,
         context=context,
-        qty_field=bool(s.get("bin")) and not serial,  # each unit is scanned by its serial
+        # Each serial unit is scanned by its serial; a typed number needs the lot checked.
+        qty_field=bool(s.get("bin")) and not serial and not checking_lot,
         actions=([("short", "Short: bin has less")] if s.get("bin") else [])
         + [("release", "Hand back list")],
         data={"summary": summary(now)},
