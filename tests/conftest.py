@@ -219,3 +219,16 @@ def build_site():
 @pytest.fixture
 def site(app):
     return build_site()
+
+
+@pytest.fixture
+def far(site):
+    """A second warehouse, with a bin and a staging location of its own."""
+    wh = Warehouse(code="WH2", name="North")
+    db.session.add(wh)
+    db.session.flush()
+    for code, kind in (("N-01-01-A", LocationKind.STORAGE), ("SHIP-N", LocationKind.STAGING)):
+        db.session.add(Location(warehouse_id=wh.id, code=code, barcode=code.replace("-", ""),
+                                kind=kind, zone="A"))
+    db.session.commit()
+    return site

@@ -326,3 +326,16 @@ def test_the_step_that_wants_a_destination_names_the_receiving_dock(site, po):
     w(action="blind")
     w("5012345678900")
     assert dict(w(action="qty", qty="3").context)["Dock"] == "DOCK-1"
+
+
+def test_a_receipt_is_received_into_its_own_warehouse_only(far, po):
+    w = Worker(far.worker)
+    w("PO1001")
+    w("5012345678900")
+    refused = w("N0101A")  # a bin of warehouse WH2
+    assert refused.ok is False
+    assert refused.message == (
+        "PO1001 arrives at warehouse WH1; N-01-01-A is in WH2. Scan a bin of WH1, or the dock."
+    )
+    assert refused.prompt == "Scan more, or scan where it goes" and movements() == []
+    assert w("DOCK1").message == "Received: 1 × 1042 into DOCK-1."

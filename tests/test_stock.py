@@ -297,6 +297,24 @@ def test_picking_moves_stock_to_staging(site):
     assert stock.on_hand("1042", "SHIP-1") == 3
 
 
+@pytest.mark.parametrize("post", [
+    lambda user: stock.move(user, from_bin="A-01-01-A", to_bin="N-01-01-A", sku="1042", qty=1,
+                            key=key()),
+    lambda user: stock.move_bin(user, from_bin="A-01-01-A", to_bin="N-01-01-A", key=key()),
+    lambda user: stock.pick(user, from_bin="A-01-01-A", to_bin="SHIP-N", sku="1042", qty=1,
+                            key=key()),
+], ids=["move", "whole bin", "pick"])
+def test_stock_never_crosses_to_another_warehouse_by_a_move_or_a_pick(far, post):
+    receive(far, 5, to="A-01-01-A")
+    before = (movements(), balances())
+    with pytest.raises(StockError) as refused:
+        post(far.worker)
+    assert refused.value.message.endswith(
+        "is in warehouse WH2, A-01-01-A in WH1: stock moves within one warehouse."
+    )
+    assert (movements(), balances()) == before
+
+
 def test_picking_to_a_bin_that_is_not_staging_is_refused(site):
     receive(site, 10, to="A-01-01-A")
     with pytest.raises(StockError, match="B-01-01-A is not one"):

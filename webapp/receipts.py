@@ -116,7 +116,8 @@ def receive_on_receipt(
         raise OverReceipt(f"{said} Receive anyway?", confirmable=True)
     # The ledger's receive, in this posting's transaction (not a nested one of its own).
     receive_here = stock.receive.__wrapped__
-    return receive_here(user, sku=sku, qty=qty, key=key, reference=receipt.number, **receive)
+    return receive_here(user, sku=sku, qty=qty, key=key, reference=receipt.number,
+                        warehouse_id=receipt.warehouse_id, **receive)
 
 
 def refuse_undo_once_closed(movement) -> None:

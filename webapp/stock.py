@@ -25,6 +25,7 @@ from .models import (
     MovementKind,
     Role,
     User,
+    Warehouse,
 )
 from .movements import (
     Posted,
@@ -48,6 +49,7 @@ from .stock_checks import (
     find_location,
     incoming_lot,
     lot_word,
+    one_warehouse,
     pair_and_item,
     parse_quantity,
 )
@@ -74,12 +76,20 @@ def receive(
     device: str = "",
     reference: str = "",
     reason: str = "",
+    warehouse_id: int | None = None,
 ) -> Posted:
-    """Stock arrives into a bin (usually the receiving dock), in a lot where tracked."""
+    """Stock arrives into a bin (usually the receiving dock), in a lot where tracked; into
+    `warehouse_id`'s bins only, where a document says where it arrives."""
     qty = parse_quantity(qty)
     target = active_location(to_bin)
     if target.kind == LocationKind.TRANSIT:
         raise StockError(f"{target.code} is a transit location; receive into a bin or the dock.")
+    if warehouse_id is not None and target.warehouse_id != warehouse_id:
+        site = db.session.get(Warehouse, warehouse_id).code
+        raise StockError(
+            f"{reference or 'This receipt'} arrives at warehouse {site}; {target.code} is in "
+            f"{target.warehouse.code}. Scan a bin of {site}, or the dock."
+        )
     item = active_item(sku)
     lot_row = incoming_lot(item, lot, expiry, qty)
     movement = record(
@@ -134,6 +144,7 @@ def _between_bins(kind, user, from_bin, to_bin, sku, qty, key, lot, **recorded) 
     source, target, item = pair_and_item(from_bin, to_bin, sku)
     if source.id == target.id:
         raise StockError(f"That is bin {source.code} again; scan a different destination bin.")
+    one_warehouse(source, target)
     if kind == MovementKind.PICK and target.kind != LocationKind.STAGING:
         raise StockError(f"Picked stock goes to a staging location; {target.code} is not one.")
     lot_row = existing_lot(item, lot)
@@ -162,6 +173,7 @@ def move_bin(
     source, target = active_pair(from_bin, to_bin)
     if source.id == target.id:
         raise StockError(f"That is bin {source.code} again; scan a different destination bin.")
+    one_warehouse(source, target)
     rows = db.session.execute(
         sa.select(balance.c.item_id, balance.c.lot_id, balance.c.quantity)
         .where(balance.c.location_id == source.id, balance.c.quantity > 0)

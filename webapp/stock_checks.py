@@ -139,6 +139,16 @@ def pair_and_item(from_bin: str, to_bin: str, sku: str) -> tuple[Location, Locat
     return source, target, find_item(sku)
 
 
+def one_warehouse(source: Location, target: Location) -> None:
+    """Stock moves within one warehouse: between two it would leave one and arrive in the
+    other in the same instant, on no road (a transfer will pass through a transit location)."""
+    if source.warehouse_id != target.warehouse_id:
+        raise StockError(
+            f"{target.code} is in warehouse {target.warehouse.code}, {source.code} in "
+            f"{source.warehouse.code}: stock moves within one warehouse."
+        )
+
+
 def find_item(sku: str) -> Item:
     item = db.session.scalar(_ITEM_BY_SKU, {"sku": (sku or "").strip()})
     if item is None:
