@@ -110,31 +110,46 @@ def advance(user: User, entry: Entry) -> Step:
             )
         return _short(user, entry, now.pick_list, task, s)
     if entry.action == "qty":
-        if task.line.item.tracking == Tracking.SERIAL:
-            return here().refuse(f"Scan the serial number of each {task.line.item.sku} you take.")
-        if _lot_unchecked(task, s):
-            return here().refuse(_check_lot_first(task))
-        n = stock.parse_quantity(entry.typed_qty)
-        if n > task.qty:
-            return here().refuse(f"Pick {task.qty} here, not {n}.")
-        s["qty"] = str(n)
-        if n < task.qty:
-            return here().warn(
-                f"That is {n} of {task.qty}: scan more, or press Short if the bin has no more."
-            )
-        return _post(user, entry, now.pick_list, task, s)
+        return _typed(user, entry, now, task, s, here)
     if not entry.scan.strip():
         return here()
     if not s.get("bin"):
-        scan = entry.resolved("bin")
-        if scan.kind == ScanKind.LOCATION and scan.location.id == task.location.id:
-            s["bin"] = task.location.code
-            return here(f"Bin {task.location.code}: pick {task.qty}.", ok=True)
-        if scan.kind == ScanKind.LOCATION:
-            return here().refuse(
-                f"Wrong bin: that is {scan.location.code}. Go to {task.location.code}."
-            )
-        return here().refuse(wrong_kind(scan, f"scan bin {task.location.code} first"))
+        return _bin_scanned(entry, task, s, here)
+    return _item_scanned(user, entry, now, task, s, here)
+
+
+def _typed(user: User, entry: Entry, now: Progress, task: Task, s: dict, here) -> Step:
+    """A quantity typed for the line, in place of scanning each unit."""
+    if task.line.item.tracking == Tracking.SERIAL:
+        return here().refuse(f"Scan the serial number of each {task.line.item.sku} you take.")
+    if _lot_unchecked(task, s):
+        return here().refuse(_check_lot_first(task))
+    n = stock.parse_quantity(entry.typed_qty)
+    if n > task.qty:
+        return here().refuse(f"Pick {task.qty} here, not {n}.")
+    s["qty"] = str(n)
+    if n < task.qty:
+        return here().warn(
+            f"That is {n} of {task.qty}: scan more, or press Short if the bin has no more."
+        )
+    return _post(user, entry, now.pick_list, task, s)
+
+
+def _bin_scanned(entry: Entry, task: Task, s: dict, here) -> Step:
+    scan = entry.resolved("bin")
+    if scan.kind == ScanKind.LOCATION and scan.location.id == task.location.id:
+        s["bin"] = task.location.code
+        return here(f"Bin {task.location.code}: pick {task.qty}.", ok=True)
+    if scan.kind == ScanKind.LOCATION:
+        return here().refuse(
+            f"Wrong bin: that is {scan.location.code}. Go to {task.location.code}."
+        )
+    return here().refuse(wrong_kind(scan, f"scan bin {task.location.code} first"))
+
+
+def _item_scanned(user: User, entry: Entry, now: Progress, task: Task, s: dict, here) -> Step:
+    """A scan at the bin: a unit of the line's item (or of another line picked here), its
+    serial number, or the lot asked for."""
     item = task.line.item
     if s.get("serial") == "?":  # the drill's plain barcode was scanned: now its serial
         return _serial_picked(user, entry, now, task, s, lot_scanned(entry.resolved("lot"), item))
