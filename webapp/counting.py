@@ -66,55 +66,73 @@ def advance(user: User, entry: Entry) -> Step:
             return view({}).success(f"Already recorded: count {task.number} done.")
         raise StockError(no_longer_open(task, counted=bool(_lines_counted(s))))
     if not s.get("bin"):
-        if not entry.scan.strip():
-            return view(s)
-        scan = entry.resolved("bin")
-        if scan.kind == ScanKind.LOCATION and scan.location.id == task.location_id:
-            s["bin"] = task.location.code
-            return view(s, f"Counting {task.location.code}.", ok=True)
-        if scan.kind == ScanKind.LOCATION:
-            return view(s).refuse(
-                f"Wrong bin: that is {scan.location.code}. Count {task.location.code}."
-            )
-        return view(s).refuse(wrong_kind(scan, f"scan bin {task.location.code} first"))
+        return _bin_scanned(entry, task, s) if entry.scan.strip() else view(s)
     counts = _counts(s)
     confirming_empty = s.pop("empty", None) == "?"
     if entry.action in ("done", "empty"):
-        if s.get("pending"):  # the item scanned last waits for its lot: it is not counted
-            sku = s["pending"].rsplit(":", 1)[0]
-            word = _word_of(sku)
-            return view(s).refuse(f"Scan the {word} of {sku} first: it is not counted yet.")
-        if entry.action == "done" and not counts:
-            return view(s).refuse("Nothing counted yet: press Bin empty if the bin is empty.")
-        if entry.action == "empty" and counts:
-            return view(s).refuse("You counted items here: press Done instead.")
-        if entry.action == "empty" and not confirming_empty:
-            # Next to Done, and pressed before anything was scanned: a gloved slip would
-            # count a full bin as empty. Ask once, as Short and Close do.
-            s["empty"] = "?"
-            return view(s).warn(
-                f"Nothing at all in {s['bin']}? Press Bin empty again to confirm, "
-                "or scan what is there."
-            )
-        task = record(user, task.number, counts)
-        return view({}).warn(_outcome(task)) if _waiting(task) else view({}).success(_outcome(task))
+        return _finished(user, entry, task, s, counts, confirming_empty)
     if entry.action == "qty":
-        if not s.get("last"):
-            return view(s).refuse("Scan an item first, then type how many.")
-        if s.get("pending"):  # the field would set the item before it, not this one
-            sku = s["pending"].rsplit(":", 1)[0]
-            return view(s).refuse(f"Scan the {_word_of(sku)} of {sku} first, then type how many.")
-        last = tuple(json.loads(s["last"]))
-        item = stock.find_item(last[0])
-        counts[last] = _counted(entry.typed_qty)
-        if item.tracking == Tracking.SERIAL and last[1] and counts[last] > 1:
-            raise StockError(
-                f"A serial number is one unit: type 1, or 0 if {last[1]} is not here."
-            )
-        said = f"{_label(item, last[1])}: set to {counts[last]}."
-        return view(_with(s, counts), said, ok=True)
+        return _typed(entry, s, counts)
     if not entry.scan.strip():
         return view(s)
+    return _item_scanned(entry, s, counts)
+
+
+def _bin_scanned(entry: Entry, task, s: dict) -> Step:
+    scan = entry.resolved("bin")
+    if scan.kind == ScanKind.LOCATION and scan.location.id == task.location_id:
+        s["bin"] = task.location.code
+        return view(s, f"Counting {task.location.code}.", ok=True)
+    if scan.kind == ScanKind.LOCATION:
+        return view(s).refuse(
+            f"Wrong bin: that is {scan.location.code}. Count {task.location.code}."
+        )
+    return view(s).refuse(wrong_kind(scan, f"scan bin {task.location.code} first"))
+
+
+def _finished(user: User, entry: Entry, task, s: dict, counts: dict,
+              confirming_empty: bool) -> Step:
+    """Done, or Bin empty: the count is recorded, once nothing is left half scanned."""
+    if s.get("pending"):  # the item scanned last waits for its lot: it is not counted
+        sku = s["pending"].rsplit(":", 1)[0]
+        word = _word_of(sku)
+        return view(s).refuse(f"Scan the {word} of {sku} first: it is not counted yet.")
+    if entry.action == "done" and not counts:
+        return view(s).refuse("Nothing counted yet: press Bin empty if the bin is empty.")
+    if entry.action == "empty" and counts:
+        return view(s).refuse("You counted items here: press Done instead.")
+    if entry.action == "empty" and not confirming_empty:
+        # Next to Done, and pressed before anything was scanned: a gloved slip would
+        # count a full bin as empty. Ask once, as Short and Close do.
+        s["empty"] = "?"
+        return view(s).warn(
+            f"Nothing at all in {s['bin']}? Press Bin empty again to confirm, "
+            "or scan what is there."
+        )
+    task = record(user, task.number, counts)
+    return view({}).warn(_outcome(task)) if _waiting(task) else view({}).success(_outcome(task))
+
+
+def _typed(entry: Entry, s: dict, counts: dict) -> Step:
+    """A number typed for the item (and lot) scanned last: its count is set to it."""
+    if not s.get("last"):
+        return view(s).refuse("Scan an item first, then type how many.")
+    if s.get("pending"):  # the field would set the item before it, not this one
+        sku = s["pending"].rsplit(":", 1)[0]
+        return view(s).refuse(f"Scan the {_word_of(sku)} of {sku} first, then type how many.")
+    last = tuple(json.loads(s["last"]))
+    item = stock.find_item(last[0])
+    counts[last] = _counted(entry.typed_qty)
+    if item.tracking == Tracking.SERIAL and last[1] and counts[last] > 1:
+        raise StockError(
+            f"A serial number is one unit: type 1, or 0 if {last[1]} is not here."
+        )
+    said = f"{_label(item, last[1])}: set to {counts[last]}."
+    return view(_with(s, counts), said, ok=True)
+
+
+def _item_scanned(entry: Entry, s: dict, counts: dict) -> Step:
+    """A scan in the bin: a unit (or case) of an item, or the lot of the item scanned last."""
     if s.get("pending"):  # a tracked item waits for its lot or serial number
         sku, units = s["pending"].rsplit(":", 1)
         item = stock.find_item(sku)
