@@ -1,11 +1,14 @@
 """Picking a pick list in walking order, and counting a bin blind, in a real browser."""
 
 import re
+import uuid
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from tests.browser.handheld import TAB, Handheld, sign_in
+from webapp import stock
 from webapp.models import (
     CountLine,
     CountStatus,
@@ -13,9 +16,12 @@ from webapp.models import (
     Item,
     Location,
     LocationKind,
+    Lot,
+    PickLine,
     PickList,
     StockBalance,
     Tracking,
+    User,
 )
 
 pytestmark = pytest.mark.browser
@@ -165,6 +171,46 @@ def blind_task(floor):
                 held = [(i.sku, i.barcodes[0].code[1:], q) for i, q in rows]
                 return task.number, task.location.code, held
     raise AssertionError("the demo has no count task for a bin of untracked items")
+
+
+def test_a_bin_holding_two_lots_asks_for_the_lot_label_before_units_count(floor, page, shots):
+    with floor.session() as session:
+        # The demo's first lot item, in two bins: a later lot is put away beside the first.
+        item = session.scalar(
+            sa.select(Item).where(Item.tracking == Tracking.LOT).order_by(Item.sku).limit(1)
+        )
+        held = session.execute(
+            sa.select(Location.code, Lot.code)
+            .join(StockBalance, StockBalance.location_id == Location.id)
+            .join(Lot, Lot.id == StockBalance.lot_id)
+            .where(StockBalance.item_id == item.id, StockBalance.quantity > 0)
+            .order_by(Lot.expiry)
+        ).all()
+        (here, first), (there, later) = held[0], held[1]
+        stocker = session.scalar(sa.select(User).where(User.username == "walt"))
+        stock.move(stocker, from_bin=there, to_bin=here, sku=item.sku, qty=2, lot=later,
+                   key=uuid.uuid4().hex)
+        warehouse_id = session.scalar(sa.select(Location.warehouse_id).where(Location.code == here))
+        pick_list = PickList(number="PL2990", warehouse_id=warehouse_id)
+        pick_list.lines = [PickLine(item_id=item.id, ordered_qty=2)]
+        session.add(pick_list)
+        session.commit()
+        sku, ean = item.sku, item.barcodes[0].code[1:]
+    sign_in(page, floor.url)
+    gun = Handheld(page, shots)
+    gun.open(f"{floor.url}/pick")
+    gun.scan("PL2990", "Picking PL2990.")
+    gun.scan(here.replace("-", ""), f"Bin {here}: pick 2.")
+    assert gun.prompt() == f"Scan the label of lot {first} ({sku})"
+    expect(page.locator("#qty")).to_have_count(0)  # no typed number for an unchecked lot
+    gun.scan("]E0" + ean, f"{here} holds 2 lots of {sku}: scan the label of lot {first} "
+             "(it expires first), then each unit.", "warn", shot="which-lot")
+    gun.scan(later, f"Wrong lot: take lot {first}, which expires first.", "error")
+    gun.scan(first, f"Lot {first}: scan each {sku} you take.")
+    assert gun.prompt() == f"Scan the item {sku}"
+    gun.set_qty(2, f"Picked: 2 × {sku} lot {first} from {here} to {SHIP}.")
+    assert floor.movements()[-1] == ("pick", sku, first, 2, here, SHIP)
+    assert floor.on_hand(sku, here, lot=later) == 2
 
 
 def test_a_bin_is_counted_blind_and_a_variance_waits_for_a_supervisor(floor, page, shots):
