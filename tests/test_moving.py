@@ -42,6 +42,46 @@ def test_putaway_from_the_dock_moves_all_of_it_to_the_suggested_bin(site):
     assert stock.on_hand("1042", "B-01-01-A") == 13 and stock.on_hand("1042", "DOCK-1") == 0
 
 
+def test_putaway_stays_on_the_dock_while_it_holds_more(site):
+    receive(site, qty=10)
+    receive(site, sku="2001", qty=5, lot="L1")
+    w = Worker(moving, site.worker)
+    w("DOCK1")
+    w("5012345678900")
+    step = w("A0101A")
+    assert step.message == "Moved: 10 × 1042 from DOCK-1 to A-01-01-A."
+    # The next line is on the same dock: no second scan of it.
+    assert step.state == {"from": "DOCK-1"} and step.prompt == "Scan the item"
+    assert [(item.sku, qty) for item, _, qty in step.data["contents"]] == [("2001", 5)]
+    w("4006381333931")
+    step = w("A0102A")
+    assert step.message == "Moved: 5 × 2001 lot L1 from DOCK-1 to A-01-02-A."
+    assert step.state == {} and step.prompt == "Scan the bin to move from"  # the dock is empty
+
+
+def test_a_move_from_a_storage_bin_starts_afresh(site):
+    receive(site, qty=10, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("A0101A")
+    w("5012345678900")
+    step = w("B0101A")
+    assert step.message == "Moved: 1 × 1042 from A-01-01-A to B-01-01-A."
+    assert step.state == {} and step.prompt == "Scan the bin to move from"
+
+
+def test_a_bin_scanned_for_the_item_is_the_bin_to_move_from_instead(site):
+    receive(site, qty=4)
+    receive(site, qty=3, to="A-01-01-A")
+    w = Worker(moving, site.worker)
+    w("DOCK1")
+    step = w("A0101A")  # done on the dock: the worker walks to another bin
+    assert step.ok is True and step.message == "Bin A-01-01-A."
+    assert step.state == {"from": "A-01-01-A"} and step.prompt == "Scan the item"
+    refused = w("A0102A")  # an empty bin: the one before stays chosen
+    assert refused.message == "Bin A-01-02-A is empty; scan another bin."
+    assert refused.state == {"from": "A-01-01-A"}
+
+
 def test_an_item_nowhere_else_is_suggested_the_first_empty_bin_in_walking_order(site):
     receive(site, qty=5)
     receive(site, sku="2001", lot="L1", qty=1, to="A-01-01-A")

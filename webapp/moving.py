@@ -99,15 +99,9 @@ def advance(user: User, entry: Entry) -> Step:
         return posted
     stage = _stage(s)
     scan = entry.resolved({"from": "bin", "to": "bin", "lot": "lot"}.get(stage, "item"))
-    if stage == "from":
-        if scan.kind != ScanKind.LOCATION:
-            return view(s).refuse(wrong_kind(scan, "scan the bin to move from"))
-        contents = bin_contents(scan.location)
-        if not contents:
-            return view(s).refuse(f"Bin {scan.location.code} is empty; scan another bin.")
-        return view(
-            {"from": scan.location.code}, f"Bin {scan.location.code}.", ok=True, contents=contents
-        )
+    # A bin where an item is asked for: the worker has moved on to move from that bin.
+    if stage == "from" or (stage == "item" and scan.kind == ScanKind.LOCATION):
+        return _source_scanned(s, scan)
     if stage == "item":
         return _item_scanned(s, serial_as_item(scan))
     if stage == "lot":
@@ -125,6 +119,17 @@ def advance(user: User, entry: Entry) -> Step:
     if scan.kind != ScanKind.LOCATION:
         return view(s).refuse(wrong_kind(scan, "scan the destination bin"))
     return _post(user, entry, s, scan.location.code)
+
+
+def _source_scanned(s: dict, scan) -> Step:
+    if scan.kind != ScanKind.LOCATION:
+        return view(s).refuse(wrong_kind(scan, "scan the bin to move from"))
+    contents = bin_contents(scan.location)
+    if not contents:
+        return view(s).refuse(f"Bin {scan.location.code} is empty; scan another bin.")
+    return view(
+        {"from": scan.location.code}, f"Bin {scan.location.code}.", ok=True, contents=contents
+    )
 
 
 def _straight_to_destination(user: User, entry: Entry, s: dict) -> Step | None:
@@ -210,7 +215,13 @@ def _post(user: User, entry: Entry, s: dict, to_bin: str) -> Step:
         key=entry.key,
         device=entry.device,
     )
-    return view({}).success(posted_message("Moved", posted), undo=posted.movement.id)
+    after, contents = {}, None
+    source = posted.movement.from_location
+    if source.kind == LocationKind.DOCK and (contents := bin_contents(source)):
+        after = {"from": source.code}  # putaway goes on from the dock: no second scan of it
+    return view(after, contents=contents).success(
+        posted_message("Moved", posted), undo=posted.movement.id
+    )
 
 
 def after_post(s: dict) -> dict:

@@ -87,6 +87,8 @@ def test_a_receipt_with_a_case_and_a_lot_is_received_then_put_away_and_undone(fl
         shot="putaway-suggested",
     )
     gun.scan(face.replace("-", ""), f"Moved: {pack} × {case_sku} from {DOCK} to {face}.")
+    # The lot is still on the dock: the next putaway starts there, with no second scan of it.
+    assert gun.prompt() == "Scan the item" and gun.context()["From"] == DOCK
     moved = ("move", case_sku, None, pack, DOCK, face)
     assert floor.movements()[2:] == [moved]
     assert (floor.on_hand(case_sku, DOCK), floor.on_hand(case_sku, face)) == (0, before + pack)
