@@ -294,6 +294,12 @@ def test_the_putaway_list_names_the_dock_each_line_waits_on(signed_in_client, si
     page = reads(signed_in_client.get("/putaway"))
     assert re.search(r"On DOCK-1.*1042 Item 1042\s*6\s*A-01-01-A.*"
                      r"On DOCK-2.*1042 Item 1042\s*4\s*A-01-01-A", page, re.S), page
+    # Each dock's lines are put away from there, the dock already chosen.
+    html = text(signed_in_client.get("/putaway"))
+    assert re.findall(r'href="(/move\?s_from=[^"]+)">Put away from (DOCK-\d)', html) == [
+        ("/move?s_from=DOCK-1", "DOCK-1"), ("/move?s_from=DOCK-2", "DOCK-2")]
+    opened = reads(signed_in_client.get("/move?s_from=DOCK-2"))
+    assert "Scan the item" in opened and re.search(r"From\s*DOCK-2", opened), opened
 
 
 def test_the_pick_screen_opened_again_leads_back_into_the_list_the_worker_holds(
