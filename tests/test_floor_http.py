@@ -300,6 +300,11 @@ def test_the_putaway_list_names_the_dock_each_line_waits_on(signed_in_client, si
         ("/move?s_from=DOCK-1", "DOCK-1"), ("/move?s_from=DOCK-2", "DOCK-2")]
     opened = reads(signed_in_client.get("/move?s_from=DOCK-2"))
     assert "Scan the item" in opened and re.search(r"From\s*DOCK-2", opened), opened
+    # A link gone stale (the dock taken out of use, say) opens the screen afresh, saying why.
+    stale = signed_in_client.get("/move?s_from=NOPE")
+    assert stale.status_code == 422
+    said = reads(stale)
+    assert "There is no bin “NOPE”." in said and "Scan the bin to move from" in said, said
 
 
 def test_the_pick_screen_opened_again_leads_back_into_the_list_the_worker_holds(

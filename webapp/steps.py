@@ -218,7 +218,13 @@ def start(flow, user, args) -> Step:
     flow that keeps work for them (picking: the list they hold), else from the start."""
     state = start_state(args)
     resume = getattr(flow, "resume", None)
-    return flow.view(state) if state or resume is None else resume(user)
+    if not state:
+        return flow.view(state) if resume is None else resume(user)
+    try:
+        return flow.view(state)
+    except StockError as error:  # a link gone stale: the screen from its start, saying why
+        db.session.rollback()
+        return flow.view({}).refuse(error.message)
 
 
 def respond(template: str, step: Step, **page):
