@@ -48,10 +48,15 @@ def test_putaway_stays_on_the_dock_while_it_holds_more(site):
     w = Worker(moving, site.worker)
     w("DOCK1")
     w("5012345678900")
-    step = w("A0101A")
+    at_destination = dict(w.state)
+    step = w("A0101A", key="putaway-key-0001")
     assert step.message == "Moved: 10 × 1042 from DOCK-1 to A-01-01-A."
     # The next line is on the same dock: no second scan of it.
     assert step.state == {"from": "DOCK-1"} and step.prompt == "Scan the item"
+    # A resend of that scan (its answer lost) is answered as the scan was.
+    again = Worker(moving, site.worker, at_destination)("A0101A", key="putaway-key-0001")
+    assert again.message == "Already recorded: 10 × 1042 from DOCK-1 to A-01-01-A."
+    assert again.state == {"from": "DOCK-1"}
     assert [(item.sku, qty) for item, _, qty in step.data["contents"]] == [("2001", 5)]
     w("4006381333931")
     step = w("A0102A")
