@@ -128,13 +128,15 @@ def test_a_code_that_carries_the_lot_answers_the_question_in_one_scan(two_lots_i
 
 
 def test_an_expired_lot_beside_the_one_to_pick_makes_the_lot_asked_for_too(site):
-    receive(site, "B-01-01-A", 4, sku="2001", lot="OLD", expiry=date.today() - timedelta(days=1))
+    yesterday = date.today() - timedelta(days=1)
+    receive(site, "B-01-01-A", 4, sku="2001", lot="OLD", expiry=yesterday)
     receive(site, "B-01-01-A", 4, sku="2001", lot="SOON", expiry=SOON)
     make_list(site, "PL2001", [(site.milk, 3)])
     w = Worker(picking, site.worker)
     w(action="take")
     assert w("B0101A").prompt == "Scan the label of lot SOON (2001)"
-    assert w("OLD").message == "Wrong lot: take lot SOON, which expires first."
+    refused = w("OLD")  # its own label: expired, which is why the list wants the other
+    assert refused.message == f"Lot OLD expired on {yesterday}: it cannot be picked. Take lot SOON."
     assert w("SOON").ok is True
 
 

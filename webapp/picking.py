@@ -16,7 +16,17 @@ from . import stock
 from .count_tasks import lock_bins, new_number
 from .db import db, transactional
 from .inventory import bin_contents
-from .models import CountTask, DocStatus, Item, Location, PickLine, PickList, Tracking, User
+from .models import (
+    CountTask,
+    DocStatus,
+    Item,
+    Location,
+    Lot,
+    PickLine,
+    PickList,
+    Tracking,
+    User,
+)
 from .pick_lists import (
     PICKABLE,
     Progress,
@@ -181,12 +191,7 @@ def _item_scanned(user: User, entry: Entry, now: Progress, task: Task, s: dict, 
         s["serial"] = "?"
         return here(f"{item.sku}: scan its serial number.", ok=None)
     if scan.lot_code and task.lot and scan.lot_code != task.lot.code:
-        if scan.expiry and scan.expiry < date.today():
-            return here().refuse(
-                f"Lot {scan.lot_code} expired on {scan.expiry}: it cannot be picked. "
-                f"Take lot {task.lot.code}."
-            )
-        return here().refuse(_wrong_lot(task))
+        return here().refuse(_wrong_lot(task, scan.lot_code, scan.expiry))
     if _lot_unchecked(task, s):
         if not scan.lot_code:  # the item's plain barcode: which of the bin's lots is it?
             return here().warn(
@@ -224,13 +229,18 @@ def _lot_checked(task: Task, s: dict, code: str, here) -> Step:
     if code == task.lot.code:
         s["lot"] = code
         return here(f"Lot {code}: scan each {item.sku} you take.", ok=True)
-    if stock.on_hand(item.sku, task.location.code, lot=code) > 0:
-        return here().refuse(_wrong_lot(task))
-    return here().refuse(f"{task.location.code} holds no lot {code} of {item.sku}; scan the "
-                         f"label of lot {task.lot.code}.")
+    if stock.on_hand(item.sku, task.location.code, lot=code) == 0:
+        return here().refuse(f"{task.location.code} holds no lot {code} of {item.sku}; scan "
+                             f"the label of lot {task.lot.code}.")
+    expiry = db.session.scalar(sa.select(Lot.expiry).where(Lot.item_id == item.id,
+                                                           Lot.code == code))
+    return here().refuse(_wrong_lot(task, code, expiry))
 
 
-def _wrong_lot(task: Task) -> str:
+def _wrong_lot(task: Task, code: str, expiry: date | None) -> str:
+    """Another lot than the list's: expired (never picked), or one that expires later."""
+    if expiry and expiry < date.today():
+        return f"Lot {code} expired on {expiry}: it cannot be picked. Take lot {task.lot.code}."
     return f"Wrong lot: take lot {task.lot.code}{_expires_first(task, ', which expires first')}."
 
 
