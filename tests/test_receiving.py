@@ -339,3 +339,25 @@ def test_a_receipt_is_received_into_its_own_warehouse_only(far, po):
     )
     assert refused.prompt == "Scan more, or scan where it goes" and movements() == []
     assert w("DOCK1").message == "Received: 1 × 1042 into DOCK-1."
+
+
+def test_cancel_item_after_counting_units_asks_once_and_a_scan_carries_on(site, po):
+    # Cancel item sits under the quantity: a slip would throw away a case's worth of counting.
+    w = Worker(site.worker)
+    w("PO1001")
+    w("5012345678900")
+    assert w(action="cancel").message == "Cancelled; nothing was received."  # one unit: at once
+    w("5012345678900")
+    w("5012345678900")
+    asked = w(action="cancel")
+    assert asked.ok is None and asked.message == (
+        "Drop the 2 of 1042 counted so far? Press Cancel item again to drop them, "
+        "or scan on to carry on."
+    )
+    assert dict(asked.context)["Quantity"] == "2"
+    assert dict(w("5012345678900").context)["Quantity"] == "3"  # carried on: it asks again
+    assert w(action="cancel").ok is None
+    dropped = w(action="cancel")
+    assert dropped.message == "Cancelled; nothing was received."
+    assert dropped.prompt == "Scan the item" and dropped.state == {"receipt": "PO1001"}
+    assert movements() == []

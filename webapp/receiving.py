@@ -30,10 +30,11 @@ def advance(user: User, entry: Entry) -> Step:
     """One scan or button press on the receiving screen."""
     s = dict(entry.state)
     confirming_close = s.pop("close", None) == "?"
+    confirming_cancel = s.pop("cancel", None) == "?"
     if entry.action == "blind":
         return view({"blind": "1"}, "Blind receipt: no document.", ok=True)
     if entry.action == "cancel":
-        return view(after_post(s), "Cancelled; nothing was received.", ok=True)
+        return _cancel(s, confirming_cancel)
     if entry.action == "close":
         if not confirming_close and (short := _short_lines(s.get("receipt", ""))):
             # Closing records the shortfall and takes nothing more: a slip is asked about.
@@ -308,6 +309,19 @@ def _short_lines(number: str) -> str:
         return ""
     lines = sum(row["expected"] > 0 for row in rows)
     return f"{short} of {lines} line{'s' * (lines != 1)} {'is' if short == 1 else 'are'}"
+
+
+def _cancel(s: dict, confirmed: bool) -> Step:
+    """Drop the item in hand. Counted past one unit it asks once: Cancel item sits under
+    the quantity, and a slip would throw away a case's worth of counting."""
+    qty = int(s.get("qty") or 0)
+    if qty > 1 and not confirmed:
+        s["cancel"] = "?"
+        return view(s).warn(
+            f"Drop the {qty} of {s['sku']} counted so far? Press Cancel item again to drop "
+            "them, or scan on to carry on."
+        )
+    return view(after_post(s), "Cancelled; nothing was received.", ok=True)
 
 
 def after_post(s: dict) -> dict:
