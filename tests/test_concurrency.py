@@ -275,7 +275,7 @@ def test_short_picks_in_one_bin_at_once_raise_one_count_task_for_it(pg_app):
 
     def short(i, user):
         location = db.session.get(Location, bin_id)
-        return picking.raise_short_pick_count(user, location).number
+        return count_tasks.raise_short_pick_count(user, location).number
 
     for _ in range(3):
         results = at_once(pg_app, short)

@@ -1,5 +1,6 @@
-"""Count tasks: the open ones in walking order, the one a worker may count, and raising
-cycle counts for bins with stock not counted lately."""
+"""Count tasks: the open ones in walking order, the one a worker may count, raising one
+for a bin a short pick left in doubt, and raising cycle counts for bins with stock not
+counted lately."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -51,6 +52,30 @@ def lock_bins(location_ids: list[int]) -> None:
         .order_by(Location.id)  # one order for every locker: no deadlock between two
         .with_for_update(key_share=True)
     )
+
+
+@transactional
+def raise_short_pick_count(user: User, location: Location) -> CountTask:
+    """The bin's open count task (whoever raised it, a recount staying a recount), or a new
+    one, now holding the bin from picking until it is counted. Two short picks in one bin
+    at once raise one task (the bin is locked first)."""
+    lock_bins([location.id])
+    task = db.session.scalar(
+        sa.select(CountTask)
+        .where(CountTask.location_id == location.id, CountTask.status == DocStatus.OPEN)
+        .order_by(CountTask.id)
+        .limit(1)
+    )
+    if task is None:
+        task = CountTask(
+            number=new_number("CS", location.id),
+            location_id=location.id,
+            source="short_pick",
+            created_by_id=user.id,
+        )
+        db.session.add(task)
+    task.holds_picking = True
+    return task
 
 
 def open_tasks(limit: int = 50, zone: str | None = None) -> list[CountTask]:

@@ -13,14 +13,12 @@ from datetime import date
 import sqlalchemy as sa
 
 from . import stock
-from .count_tasks import lock_bins, new_number
-from .db import db, transactional
+from .count_tasks import raise_short_pick_count
+from .db import db
 from .inventory import bin_contents
 from .models import (
-    CountTask,
     DocStatus,
     Item,
-    Location,
     Lot,
     PickLine,
     PickList,
@@ -389,30 +387,6 @@ def _short(user: User, entry: Entry, pick_list: PickList, task: Task, s: dict) -
     if short:
         said += f" No other bin holds {task.line.item.sku}: {short} recorded short."
     return view(after_post(s), now=now).warn(said)
-
-
-@transactional
-def raise_short_pick_count(user: User, location: Location) -> CountTask:
-    """The bin's open count task (whoever raised it, a recount staying a recount), or a new
-    one, now holding the bin from picking until it is counted. Two short picks in one bin
-    at once raise one task (the bin is locked first)."""
-    lock_bins([location.id])
-    task = db.session.scalar(
-        sa.select(CountTask)
-        .where(CountTask.location_id == location.id, CountTask.status == DocStatus.OPEN)
-        .order_by(CountTask.id)
-        .limit(1)
-    )
-    if task is None:
-        task = CountTask(
-            number=new_number("CS", location.id),
-            location_id=location.id,
-            source="short_pick",
-            created_by_id=user.id,
-        )
-        db.session.add(task)
-    task.holds_picking = True
-    return task
 
 
 def after_post(s: dict) -> dict:
