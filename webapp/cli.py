@@ -41,11 +41,13 @@ def cycle_counts(days):
 @click.option("--name", default="", help="Full name shown on screens and in the ledger.")
 @click.option("--role", type=click.Choice(["worker", "supervisor", "admin"]), default="worker")
 @click.option("--badge", default=None, help="Badge barcode (0-9, A-Z) for scan sign-in.")
+@click.option("--warehouse", default=None, help="Code of the warehouse the user works in "
+              "(the floor lists its work only); default: every warehouse.")
 @click.password_option("--password", prompt="Password or PIN")
-def create_user(username, name, role, badge, password):
+def create_user(username, name, role, badge, warehouse, password):
     """Create a user with a hashed password or PIN."""
     try:
-        user = users.create_user(username, name, role, password, badge)
+        user = users.create_user(username, name, role, password, badge, warehouse=warehouse)
     except StockError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created {user.role.value} {user.username}.")

@@ -78,14 +78,18 @@ def raise_short_pick_count(user: User, location: Location) -> CountTask:
     return task
 
 
-def open_tasks(limit: int = 50, zone: str | None = None) -> list[CountTask]:
-    """Open count tasks (the first fifty; in `zone` only, if given): first the bins picking
-    waits for (a short pick's), then those given to a worker (never cut off by the limit,
-    however many cycle counts are open), then in walking order; each with its bin and whom
-    it is for, if anyone."""
+def open_tasks(
+    limit: int = 50, zone: str | None = None, warehouse_id: int | None = None
+) -> list[CountTask]:
+    """Open count tasks (the first fifty; in `zone` or one warehouse only, if given): first
+    the bins picking waits for (a short pick's), then those given to a worker (never cut
+    off by the limit, however many cycle counts are open), then in walking order; each
+    with its bin and whom it is for, if anyone."""
     where = [CountTask.status == DocStatus.OPEN]
     if zone:
         where.append(Location.zone == zone)
+    if warehouse_id is not None:
+        where.append(Location.warehouse_id == warehouse_id)
     return list(
         db.session.scalars(
             sa.select(CountTask)

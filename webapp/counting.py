@@ -256,6 +256,11 @@ def after_post(s: dict) -> dict:
 # --- what the worker sees ----------------------------------------------------------------
 
 
+def lists(user: User) -> dict:
+    """What the screen's start shows, of the worker's warehouse: the open count tasks."""
+    return {"tasks": open_tasks(warehouse_id=user.warehouse_id)}
+
+
 def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
     if not s.get("task"):
         return Step(
@@ -263,7 +268,7 @@ def view(s: dict, message: str = "", ok: bool | None = None) -> Step:
             state={},
             message=message,
             ok=ok,
-            data={"stage": "task", "tasks": open_tasks()},
+            data={"stage": "task"},  # and the tasks: lists()
         )
     context = [("Count", s["task"])]
     if not s.get("bin"):

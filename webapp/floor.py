@@ -73,4 +73,5 @@ def look_up():
 @bp.get("/putaway")
 def putaway():
     """What sits on the dock, each with a suggested bin."""
-    return render_template("move/putaway.html", rows=moving.putaway_list())
+    rows = moving.putaway_list(current_user.warehouse_id)
+    return render_template("move/putaway.html", rows=rows)

@@ -1,5 +1,5 @@
-"""Users for the office: add one, change one's name, role or badge, switch one off or
-back on, reset a PIN, list them."""
+"""Users for the office: add one, change one's name, role, badge or the warehouse they
+work in, switch one off or back on, reset a PIN, list them."""
 
 import re
 
@@ -10,11 +10,11 @@ from . import audit, auth, users
 from .db import db, write_transaction
 from .handover import hand_over
 from .masterdata_forms import Invalid, _get, _switch, check_unchanged, once_more_if_beaten
-from .models import Role, User
+from .models import Role, User, Warehouse
 from .scan import ScanKind, resolve
 from .stock import StockError
 
-USER_FIELDS = ["name", "role", "badge"]
+USER_FIELDS = ["name", "role", "badge", "warehouse"]
 
 
 def _pin(pin: str, errors: dict) -> str:
@@ -29,6 +29,7 @@ def create_user(actor: User, values: dict) -> User:
     errors: dict[str, str] = {}
     pin = _pin(values.get("pin", ""), errors)
     badge = _badge(values.get("badge", ""), None, errors)
+    warehouse = _warehouse(values.get("warehouse", ""), errors)
     if errors:
         raise Invalid(errors)
     try:
@@ -39,10 +40,22 @@ def create_user(actor: User, values: dict) -> User:
             pin,
             badge,
             created_by=actor,
+            warehouse=warehouse.code if warehouse else None,
         )
     except StockError as error:
         raise Invalid({"form": error.message}) from None
     return user
+
+
+def _warehouse(typed: str, errors: dict) -> Warehouse | None:
+    """The warehouse a user works in, by its code; blank for every warehouse."""
+    code = (typed or "").strip().upper()
+    if not code:
+        return None
+    warehouse = db.session.scalar(sa.select(Warehouse).where(Warehouse.code == code))
+    if warehouse is None:
+        errors["warehouse"] = f"There is no warehouse {code[:20]}."
+    return warehouse
 
 
 def _badge(typed: str, user_id: int | None, errors: dict) -> str | None:
@@ -76,8 +89,13 @@ def _role(typed: str, errors: dict) -> Role | None:
 
 
 def user_state(user: User) -> dict:
-    """A user's details as their form shows them."""
-    return {"name": user.name, "role": user.role.value, "badge": user.badge or ""}
+    """A user's details as their form shows them (and the audit log records them)."""
+    return {
+        "name": user.name,
+        "role": user.role.value,
+        "badge": user.badge or "",
+        "warehouse": user.warehouse.code if user.warehouse else "",
+    }
 
 
 @once_more_if_beaten
@@ -93,6 +111,8 @@ def save_user(actor: User, user_id: int, values: dict) -> User:
         wanted["role"] = _role(values["role"], errors)
     if "badge" in values:
         wanted["badge"] = _badge(values["badge"], user_id, errors)
+    if "warehouse" in values:
+        wanted["warehouse"] = _warehouse(values["warehouse"], errors)
     with write_transaction():
         user = _get(User, user_id)
         check_unchanged(values, user_state(user), f"User {user.username}")
@@ -101,10 +121,10 @@ def save_user(actor: User, user_id: int, values: dict) -> User:
         if errors:
             raise Invalid(errors)
         wanted["name"] = wanted.get("name", user.name) or user.username
-        before = audit.snapshot(user, USER_FIELDS)
+        before = user_state(user)
         for name, value in wanted.items():
             setattr(user, name, value)
-        after = audit.snapshot(user, USER_FIELDS)
+        after = user_state(user)
         changed = [name for name in USER_FIELDS if before[name] != after[name]]
         if changed:
             audit.record(
@@ -153,4 +173,6 @@ def reset_pin(actor: User, user_id: int, pin: str) -> User:
 
 
 def all_users() -> list[User]:
-    return list(db.session.scalars(sa.select(User).order_by(User.username)))
+    return list(db.session.scalars(
+        sa.select(User).options(sa.orm.joinedload(User.warehouse)).order_by(User.username)
+    ))

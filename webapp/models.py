@@ -166,6 +166,10 @@ class User(db.Model):
     # Wrong PINs, counted here rather than per process or per IP (a floor shares one IP).
     failed_signins: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     locked_until: Mapped[datetime | None]
+    # Where the user works: the floor's lists (receipts, pick lists, count tasks, the
+    # docks to put away from) are that warehouse's. None: every warehouse's (one site).
+    warehouse_id: Mapped[int | None] = mapped_column(sa.ForeignKey("warehouse.id"))
+    warehouse: Mapped[Warehouse | None] = relationship()
 
     # What Flask-Login asks of a user; the id it keeps in the session names the version.
     is_authenticated = True

@@ -53,16 +53,19 @@ def suggest_bin(item: Item, warehouse_id: int, exclude: int | None = None) -> Lo
     return in_zone or db.session.scalar(empty)
 
 
-def putaway_list() -> list[dict]:
-    """What sits on the receiving docks, each with a suggested bin."""
-    rows = db.session.execute(
+def putaway_list(warehouse_id: int | None = None) -> list[dict]:
+    """What sits on the receiving docks (of one warehouse, if given), each with a
+    suggested bin."""
+    query = (
         sa.select(Location, Item, Lot, StockBalance.quantity)
         .join(StockBalance, StockBalance.location_id == Location.id)
         .join(Item, Item.id == StockBalance.item_id)
         .outerjoin(Lot, Lot.id == StockBalance.lot_id)
         .where(Location.kind == LocationKind.DOCK, StockBalance.quantity > 0)
-        .order_by(Location.code, Item.sku)
     )
+    if warehouse_id is not None:
+        query = query.where(Location.warehouse_id == warehouse_id)
+    rows = db.session.execute(query.order_by(Location.code, Item.sku))
     return [
         {
             "dock": dock,

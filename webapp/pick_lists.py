@@ -139,18 +139,32 @@ def take_next(user: User) -> PickList:
         return mine
     for _ in range(5):
         oldest = (
-            sa.select(PickList.id)
-            .where(PickList.status == DocStatus.OPEN)
+            _waiting(user.warehouse_id)
             .order_by(PickList.created_at, PickList.id)
             .limit(1)
             .with_for_update(skip_locked=True)  # PostgreSQL: skip a list being taken
         )
         list_id = db.session.scalar(oldest)
         if list_id is None:
-            raise StockError("No pick lists are waiting.")
+            where = f" in {user.warehouse.code}" if user.warehouse_id else ""
+            raise StockError(f"No pick lists are waiting{where}.")
         if _claim(user, list_id):
             return db.session.get(PickList, list_id)
     raise StockError("Others are taking lists at the same moment: press Take next again.")
+
+
+def _waiting(warehouse_id: int | None):
+    """The open lists nobody holds, of one warehouse if given."""
+    query = sa.select(PickList.id).where(PickList.status == DocStatus.OPEN)
+    if warehouse_id is not None:
+        query = query.where(PickList.warehouse_id == warehouse_id)
+    return query
+
+
+def waiting(warehouse_id: int | None = None) -> int:
+    """How many lists there are to take (those held are not), of one warehouse if given."""
+    lists = _waiting(warehouse_id).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(lists))
 
 
 def held_by(user: User) -> str | None:

@@ -41,6 +41,7 @@ from .pick_lists import (
     take_next,
     tasks,
     under_way,
+    waiting,
 )
 from .scan import ScanKind
 from .steps import Entry, Step, lot_scanned, posted_message, serial_as_item, wrong_kind
@@ -66,6 +67,7 @@ __all__ = [
     "tasks",
     "under_way",
     "view",
+    "waiting",
 ]
 
 
@@ -402,20 +404,19 @@ def after_undo(s: dict, undone) -> dict:
 # --- what the worker sees ----------------------------------------------------------------
 
 
+def lists(user: User) -> dict:
+    """What the screen's start shows, of the worker's warehouse: the lists waiting."""
+    return {"waiting": waiting(user.warehouse_id)}
+
+
 def view(s: dict, message: str = "", ok: bool | None = None, now: Progress | None = None) -> Step:
-    if not s.get("list"):
-        waiting = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(PickList)
-            .where(PickList.status == DocStatus.OPEN)
-        )
+    if not s.get("list"):  # how many lists wait is the worker's warehouse's: see lists()
         return Step(
             prompt="Take the next pick list",
             state={},
             message=message,
             ok=ok,
             actions=[("take", "Take next")],
-            data={"waiting": waiting},
         )
     if now is None:
         pick_list = _list(s["list"])

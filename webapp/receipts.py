@@ -36,14 +36,12 @@ class OverReceipt(StockError):
         self.confirmable = confirmable
 
 
-def open_receipts() -> list[Receipt]:
-    return list(
-        db.session.scalars(
-            sa.select(Receipt)
-            .where(Receipt.status.in_([DocStatus.OPEN, DocStatus.IN_PROGRESS]))
-            .order_by(Receipt.expected_on, Receipt.number)
-        )
-    )
+def open_receipts(warehouse_id: int | None = None) -> list[Receipt]:
+    """The receipts still to receive, of one warehouse if given, the soonest due first."""
+    query = sa.select(Receipt).where(Receipt.status.in_([DocStatus.OPEN, DocStatus.IN_PROGRESS]))
+    if warehouse_id is not None:
+        query = query.where(Receipt.warehouse_id == warehouse_id)
+    return list(db.session.scalars(query.order_by(Receipt.expected_on, Receipt.number)))
 
 
 def open_receipt(number: str, lock: bool = False) -> Receipt:

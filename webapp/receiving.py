@@ -261,10 +261,8 @@ def view(
         actions.append(("cancel", "Cancel item"))
     elif s.get("receipt"):
         actions.append(("close", "Close receipt"))
-    data = {"stage": stage}
-    if stage == "document":
-        data["receipts"] = receipts.open_receipts()
-    elif s.get("receipt"):
+    data = {"stage": stage}  # at the "document" stage, lists() adds the receipts
+    if s.get("receipt"):
         receipt = receipt or receipts.open_receipt(s["receipt"])
         data["progress"] = receipts.progress(receipt)
     # Where it may go: a worker new to the floor, typing instead of scanning, learns the code.
@@ -297,8 +295,13 @@ def closed_view(receipt: Receipt) -> Step:
         state={},
         message=f"Receipt {receipt.number} closed.",
         ok=True,
-        data={"stage": "document", "closed": lines, "receipts": receipts.open_receipts()},
+        data={"stage": "document", "closed": lines},
     )
+
+
+def lists(user: User) -> dict:
+    """What the screen's start shows, of the worker's warehouse: the receipts to receive."""
+    return {"receipts": receipts.open_receipts(user.warehouse_id)}
 
 
 def _short_lines(number: str) -> str:

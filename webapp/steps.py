@@ -127,14 +127,25 @@ def run(flow, user, entry: Entry) -> Step:
     """Advance a flow module (its `advance` and `view`). Undo is the same everywhere; a
     refusal keeps the worker on the step they were on, with the reason in red."""
     try:
-        return _run(flow, user, entry)
+        step = _run(flow, user, entry)
     except (KeyError, ValueError):
         # The page's hidden state is not what this version writes (a page left open
         # across an upgrade, or edited): start the screen again rather than fail. Logged
         # whole, since a bug would look the same.
         db.session.rollback()
         current_app.logger.exception("%s: unreadable state %r", flow.__name__, entry.state)
-        return flow.view({}).refuse(OUT_OF_DATE)
+        step = flow.view({}).refuse(OUT_OF_DATE)
+    return _with_lists(flow, user, step)
+
+
+def _with_lists(flow, user, step: Step) -> Step:
+    """A screen at its start lists the work there is to choose from (receipts, count tasks,
+    pick lists waiting): that of the warehouse the worker works in, so added here, where
+    the worker is known, by the flow's `lists(user)`."""
+    lists = getattr(flow, "lists", None)
+    if lists is None or step.state:
+        return step
+    return replace(step, data={**step.data, **lists(user)})
 
 
 def _run(flow, user, entry: Entry) -> Step:
@@ -219,12 +230,14 @@ def start(flow, user, args) -> Step:
     state = start_state(args)
     resume = getattr(flow, "resume", None)
     if not state:
-        return flow.view(state) if resume is None else resume(user)
-    try:
-        return flow.view(state)
-    except StockError as error:  # a link gone stale: the screen from its start, saying why
-        db.session.rollback()
-        return flow.view({}).refuse(error.message)
+        step = flow.view(state) if resume is None else resume(user)
+    else:
+        try:
+            step = flow.view(state)
+        except StockError as error:  # a link gone stale: the screen from its start, saying why
+            db.session.rollback()
+            step = flow.view({}).refuse(error.message)
+    return _with_lists(flow, user, step)
 
 
 def respond(template: str, step: Step, **page):

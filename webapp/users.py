@@ -7,7 +7,7 @@ from werkzeug.security import generate_password_hash
 
 from . import audit
 from .db import db, write_transaction
-from .models import Role, User
+from .models import Role, User, Warehouse
 from .stock import StockError
 
 SYSTEM_USERNAME = "system"
@@ -20,6 +20,7 @@ def create_user(
     password: str | None = None,
     badge: str | None = None,
     created_by: User | None = None,
+    warehouse: str | None = None,
 ) -> User:
     """Add a user; the password or PIN is stored hashed, never as typed. With `created_by`
     the audit entry is written in the same transaction as the user."""
@@ -35,12 +36,19 @@ def create_user(
     with write_transaction() as session:
         if session.scalar(sa.select(User.id).where(User.username == username)):
             raise StockError(f"User {username} already exists.")
+        works_in = None  # every warehouse
+        if warehouse:
+            code = warehouse.strip().upper()
+            works_in = session.scalar(sa.select(Warehouse).where(Warehouse.code == code))
+            if works_in is None:
+                raise StockError(f"There is no warehouse {code[:20]}.")
         user = User(
             username=username,
             name=name or username,
             role=role,
             badge=badge,
             password_hash=generate_password_hash(password) if password else None,
+            warehouse=works_in,
         )
         session.add(user)
         if created_by is not None:
@@ -51,7 +59,8 @@ def create_user(
                 "user",
                 user.id,
                 None,
-                audit.snapshot(user, ["username", "name", "role", "badge"]),
+                {**audit.snapshot(user, ["username", "name", "role", "badge"]),
+                 "warehouse": works_in.code if works_in else ""},
             )
     return user
 
