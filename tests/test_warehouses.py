@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from tests.conftest import sign_in
 from tests.flowdriver import Worker
 from tests.helpers import make_list, receive
-from webapp import counting, masterdata, picking, receiving, users
+from webapp import counting, lookup, masterdata, picking, receiving, users
 from webapp.db import db
 from webapp.masterdata import Invalid
 from webapp.models import (
@@ -168,3 +168,33 @@ def test_create_user_on_the_command_line_takes_the_warehouse_a_user_works_in(app
     refused = runner.invoke(args=["create-user", "lee", "--warehouse", "WH9", "--password", "5566"])
     assert refused.exit_code == 1 and "There is no warehouse WH9." in refused.output
     assert db.session.scalar(sa.select(User).where(User.username == "lee")) is None
+
+
+def test_look_up_shows_the_workers_warehouse_first_and_names_the_other(client, sites):
+    # sites: 1042 on DOCK-1 (3) and A-01-01-A (4) in WH1, DOCK-N (2) and N-01-01-A (4) in WH2.
+    wendy = Worker(lookup, sites.worker)("5012345678900")
+    assert wendy.message == "1042 Item 1042: 7 in 2 places here; 6 more in other warehouses."
+    assert [(loc.code, q) for loc, _, _, q in wendy.data["places"]][:2] == [
+        ("DOCK-1", 3), ("A-01-01-A", 4)]
+    anyone = Worker(lookup, sites.other)("5012345678900")
+    assert anyone.message == "1042 Item 1042: 13 in 4 places."
+    sign_in(client, "wendy")
+    page = client.post("/lookup", data={"scan": "5012345678900"}).text
+    bins = re.findall(r'<td class="code">([^<]+)(?:<small>([^<]+)</small>)?</td>', page)
+    assert bins[:2] == [("DOCK-1", ""), ("A-01-01-A", "")]
+    assert sorted(bins[2:]) == [("DOCK-N", " WH2"), ("N-01-01-A", " WH2")]
+    sign_in(client, "oscar")  # works anywhere: every bin says where it is
+    page = client.post("/lookup", data={"scan": "5012345678900"}).text
+    bins = re.findall(r'<td class="code">([^<]+)(?:<small>([^<]+)</small>)?</td>', page)
+    assert sorted(bins) == [("A-01-01-A", " WH1"), ("DOCK-1", " WH1"), ("DOCK-N", " WH2"),
+                            ("N-01-01-A", " WH2")]
+    receive(sites, "A-01-02-A", 1, sku="2001", lot="L1")  # held in one warehouse: no labels
+    page = client.post("/lookup", data={"scan": "4006381333931"}).text
+    assert re.findall(r'<td class="code">[^<]+(<small>)?', page) == [""]
+
+
+def test_look_up_of_an_item_held_only_in_another_warehouse_says_none_here(sites):
+    receive(sites, "N-01-01-A", 2, sku="2001", lot="L9")
+    step = Worker(lookup, sites.worker)("4006381333931")
+    assert step.message == "2001 Item 2001: none here; 2 in other warehouses."
+    assert Worker(lookup, sites.worker)("N0101A").message == "Bin N-01-01-A: 2 lines."

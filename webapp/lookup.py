@@ -19,29 +19,39 @@ def advance(user: User, entry: Entry) -> Step:
         rows = inventory.bin_contents(scan.location)
         said = f"Bin {scan.location.code}: {len(rows)} line{'s' * (len(rows) != 1)}."
         return view({}, said, data={"bin": scan.location, "contents": rows})
+    here = user.warehouse_id
     if scan.kind == ScanKind.ITEM and scan.lot_code:  # a GS1 label: where that lot is
         lots = [lot for lot in scan.lots if lot.item_id == scan.item.id]
-        rows = inventory.where_is(lots=lots) if lots else []
+        rows = _here_first(inventory.where_is(lots=lots) if lots else [], here)
         word = stock.lot_word(scan.item)
-        said = f"{scan.item.sku} {word} {scan.lot_code}: {_how_much(rows)}."
-        return view({}, said, data={"item": scan.item, "places": rows})
+        said = f"{scan.item.sku} {word} {scan.lot_code}: {_how_much(rows, here)}."
+        return view({}, said, data={"item": scan.item, "places": rows, "here": here})
     if scan.kind == ScanKind.ITEM:
-        rows = inventory.where_is(item=scan.item)
-        said = f"{scan.item.sku} {scan.item.description}: {_how_much(rows)}."
-        return view({}, said, data={"item": scan.item, "places": rows})
+        rows = _here_first(inventory.where_is(item=scan.item), here)
+        said = f"{scan.item.sku} {scan.item.description}: {_how_much(rows, here)}."
+        return view({}, said, data={"item": scan.item, "places": rows, "here": here})
     if scan.kind == ScanKind.LOT:
-        rows = inventory.where_is(lots=scan.lots)
+        rows = _here_first(inventory.where_is(lots=scan.lots), here)
         serial = scan.lots and all(lot.item.tracking == Tracking.SERIAL for lot in scan.lots)
-        said = f"{'Serial number' if serial else 'Lot'} {scan.lot or scan.text}: {_how_much(rows)}."
-        return view({}, said, data={"places": rows})
+        said = (f"{'Serial number' if serial else 'Lot'} {scan.lot or scan.text}: "
+                f"{_how_much(rows, here)}.")
+        return view({}, said, data={"places": rows, "here": here})
     if scan.kind == ScanKind.DOCUMENT:
         return view({}, _where_it_stands(scan.document))
-    if scan.kind == ScanKind.UNKNOWN and (named := _named(scan.text)):
+    if scan.kind == ScanKind.UNKNOWN and (named := _named(scan.text, here)):
         return named
     return view({}).refuse(wrong_kind(scan, "scan a bin, an item, a lot or a document"))
 
 
-def _named(text: str) -> Step | None:
+def _here_first(places: list, here: int | None) -> list:
+    """The bins of the worker's warehouse first (each part in walking order): the others
+    are in another building, there to know of rather than walk to."""
+    if here is None:
+        return places
+    return sorted(places, key=lambda row: row[0].warehouse_id != here)
+
+
+def _named(text: str, here: int | None) -> Step | None:
     """Text that is no code may be an item's name, or part of its SKU: one item named so
     is shown; several are offered to choose from."""
     items, more = inventory.items_named(text)
@@ -50,9 +60,10 @@ def _named(text: str) -> Step | None:
     shown = " ".join(text.split())
     if len(items) == 1 and not more:
         (item,) = items
-        rows = inventory.where_is(item=item)
-        said = f"{item.sku} {item.description} (named like “{shown}”): {_how_much(rows)}."
-        return view({}, said, data={"item": item, "places": rows})
+        rows = _here_first(inventory.where_is(item=item), here)
+        said = (f"{item.sku} {item.description} (named like “{shown}”): "
+                f"{_how_much(rows, here)}.")
+        return view({}, said, data={"item": item, "places": rows, "here": here})
     if more:
         said = (f"No barcode “{shown}”: more than {len(items)} items are named like it. "
                 "Type more of the name, or choose one.")
@@ -79,10 +90,23 @@ def _where_it_stands(doc) -> str:
     return f"Count {doc.number} of {doc.location.code}: {status}{who}."
 
 
-def _how_much(places: list) -> str:
-    """ "10 in 2 places", "3 in 1 place", or "none on hand" """
+def _how_much(places: list, here: int | None = None) -> str:
+    """ "10 in 2 places", "3 in 1 place", or "none on hand"; for a worker of one
+    warehouse, with stock in others too, "7 in 2 places here; 6 more in other warehouses"
+    or "none here; 6 in other warehouses". """
     if not places:
         return "none on hand"
+    away = [row for row in places if here is not None and row[0].warehouse_id != here]
+    if not away:
+        return _in_places(places)
+    elsewhere = sum(qty for *_, qty in away)
+    mine = places[: len(places) - len(away)]  # here first: see _here_first
+    if not mine:
+        return f"none here; {elsewhere} in other warehouses"
+    return f"{_in_places(mine)} here; {elsewhere} more in other warehouses"
+
+
+def _in_places(places: list) -> str:
     total = sum(qty for *_, qty in places)
     return f"{total} in {len(places)} place{'s' * (len(places) != 1)}"
 
@@ -92,10 +116,13 @@ def after_post(s: dict) -> dict:
 
 
 def view(s: dict, message: str = "", data: dict | None = None) -> Step:
+    data = {**(data or {}), "today": date.today()}  # lots past it are marked expired
+    if places := data.get("places"):  # bins of several warehouses: a bin not here says where
+        data["several"] = len({location.warehouse_id for location, *_ in places}) > 1
     return Step(
         prompt="Scan a bin, an item or a lot, or type a name",
         state={},
         message=message,
         ok=True if message else None,
-        data={**(data or {}), "today": date.today()},  # lots past it are marked expired
+        data=data,
     )
