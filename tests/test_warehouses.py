@@ -198,3 +198,20 @@ def test_look_up_of_an_item_held_only_in_another_warehouse_says_none_here(sites)
     step = Worker(lookup, sites.worker)("4006381333931")
     assert step.message == "2001 Item 2001: none here; 2 in other warehouses."
     assert Worker(lookup, sites.worker)("N0101A").message == "Bin N-01-01-A: 2 lines."
+
+
+def test_a_blind_receipt_names_the_docks_of_the_workers_warehouse(sites):
+    def docks_named(user):
+        w = Worker(receiving, user)
+        w(action="blind")
+        w("5012345678900")
+        return dict(w.step.context)["Dock"]
+
+    assert docks_named(sites.worker) == "DOCK-1"
+    assert docks_named(sites.other) == "DOCK-1, DOCK-N"
+    w = Worker(receiving, sites.worker)
+    w(action="blind")
+    w("5012345678900")
+    assert w("DOCK1").message == "Received: 1 × 1042 into DOCK-1."
+    w("5012345678900")  # the next item of the same blind receipt: still WH1's docks
+    assert dict(w.step.context)["Dock"] == "DOCK-1"

@@ -32,7 +32,9 @@ def advance(user: User, entry: Entry) -> Step:
     confirming_close = s.pop("close", None) == "?"
     confirming_cancel = s.pop("cancel", None) == "?"
     if entry.action == "blind":
-        return view({"blind": "1"}, "Blind receipt: no document.", ok=True)
+        # No document names the warehouse: the worker's does, for the docks the step names.
+        s = {"blind": "1", "at": str(user.warehouse_id)} if user.warehouse_id else {"blind": "1"}
+        return view(s, "Blind receipt: no document.", ok=True)
     if entry.action == "cancel":
         return _cancel(s, confirming_cancel)
     if entry.action == "close":
@@ -267,7 +269,8 @@ def view(
         data["progress"] = receipts.progress(receipt)
     # Where it may go: a worker new to the floor, typing instead of scanning, learns the code.
     wants_destination = stage in ("quantity", "confirm")
-    if wants_destination and (docks := receipts.docks(receipt and receipt.warehouse_id)):
+    warehouse_id = receipt.warehouse_id if receipt else int(s["at"]) if s.get("at") else None
+    if wants_destination and (docks := receipts.docks(warehouse_id)):
         context.append(("Dock", ", ".join(docks)))
     serial = item is not None and item.tracking == Tracking.SERIAL
     prompt = PROMPTS[stage].format(lot=stock.lot_word(item))
