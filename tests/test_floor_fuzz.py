@@ -25,7 +25,7 @@ from tests.test_floor_http import SCAN_QUEUE, page_state
 from tests.test_ledger_properties import reset_data
 from webapp import stock
 from webapp.db import db
-from webapp.models import CountTask, PickLine, PickList, Receipt, ReceiptLine
+from webapp.models import CountTask, PickLine, PickList, Receipt, ReceiptLine, User
 
 SCREENS = ["/receive", "/move", "/pick", "/count", "/lookup"]
 # What the screens ask for, drawn often enough that flows get to their postings...
@@ -56,7 +56,7 @@ ACTIONS = st.one_of(
 UNDO = re.compile(r'name="undo" value="([^"]*)"')
 WORKERS = ["wendy", "wendy", "oscar"]  # two handhelds; the second now and then
 STATE_KEYS = ["receipt", "sku", "qty", "lot", "expiry", "from", "to", "list", "bin", "task",
-              "counts", "whole", "all", "stage", "line", "short", "release"]
+              "counts", "whole", "all", "stage", "line", "short", "release", "at", "cancel"]
 
 
 @dataclass
@@ -85,6 +85,7 @@ def stocked_site():
                            PickLine(item_id=site.milk.id, ordered_qty=2)]
         db.session.add_all([receipt, pick_list,
                             CountTask(number="CT3001", location_id=site.a1.id)])
+        db.session.get(User, site.worker.id).warehouse_id = site.warehouse.id  # oscar: any
     return site
 
 
