@@ -72,7 +72,7 @@ class LiveFloor:
     FLOOR_SCREENS = ("/receive", "/move", "/pick", "/count", "/lookup")
 
     def __init__(self, app):
-        self.app, self.delay_ms = app, 0
+        self.app, self.delay_ms, self.answer_delay_ms = app, 0, 0
         self.server = make_server("127.0.0.1", 0, self._serve, threaded=True)
         # Chromium keeps connections alive: closing the server must not wait for them.
         self.server.daemon_threads, self.server.block_on_close = True, False
@@ -127,11 +127,20 @@ class LiveFloor:
         """Delay every floor POST by `ms`, as a slow network does, to fill the scan queue."""
         self.delay_ms = ms
 
+    def answer_late(self, ms: int):
+        """Hold every floor POST's answer back by `ms` once the app has handled it: the
+        scan is recorded, but the handheld hears nothing yet (a network that dropped)."""
+        self.answer_delay_ms = ms
+
     def _serve(self, environ, start_response):
-        if (self.delay_ms and environ["REQUEST_METHOD"] == "POST"
-                and environ["PATH_INFO"] in self.FLOOR_SCREENS):
+        floor_post = (environ["REQUEST_METHOD"] == "POST"
+                      and environ["PATH_INFO"] in self.FLOOR_SCREENS)
+        if self.delay_ms and floor_post:
             time.sleep(self.delay_ms / 1000)
-        return self.app(environ, start_response)
+        answer = self.app(environ, start_response)
+        if self.answer_delay_ms and floor_post:
+            time.sleep(self.answer_delay_ms / 1000)
+        return answer
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ half done survives a reload, a look-up on the way and signing out and in, on tha
 for that worker only; so does the Undo of the movement last recorded."""
 
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -126,11 +127,17 @@ def test_a_scan_whose_answer_a_reload_lost_is_sent_again_and_posts_once(floor, p
     sku, _, ean = plain_item(floor)
     gun = blind_receipt(floor, page)
     gun.scan(ean, re.compile(rf"^{sku} .*: 1\.$"))
-    floor.slow(1500)
+    # Answered late, not handled late: the scan is recorded before the page reloads, so
+    # the resend finds it whatever the machine's load (a late handling would let the
+    # resend post first, the delayed original then being the resend).
+    floor.answer_late(1500)
     with page.expect_request(lambda r: r.method == "POST"):
         type_scan(page, "DOCK01")
+    deadline = time.monotonic() + 10
+    while not floor.movements() and time.monotonic() < deadline:  # recorded, not answered
+        time.sleep(0.02)
     page.reload()
-    floor.slow(0)
+    floor.answer_late(0)
     expect(page.locator("#step .status")).to_have_text(
         f"Already recorded: 1 × {sku} into {DOCK}.", timeout=10_000)
     assert gun.prompt() == "Scan the item"
