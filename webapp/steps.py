@@ -183,13 +183,13 @@ def _resume(flow, user, entry: Entry) -> Step:
         step = flow.advance(user, Entry(state=entry.state, key=entry.key, device=entry.device))
     except (StockError, KeyError, ValueError):
         db.session.rollback()
-        return start(flow, user, {})
+        return _start(flow, user, {})
     if step.message:  # news of the step itself (a count done meanwhile): that is the answer
         return step
     if offered := undo.still_offered(user, whole_number(entry.undo)):  # and its Undo
         movement_id, described = offered
         return step.success(f"{RESUMED} Last recorded: {described}.", undo=movement_id)
-    return step.success(RESUMED) if entry.state else start(flow, user, {})
+    return step.success(RESUMED) if entry.state else _start(flow, user, {})
 
 
 def posted_message(verb: str, posted: stock.Posted) -> str:
@@ -227,17 +227,18 @@ def start_state(args) -> dict[str, str]:
 def start(flow, user, args) -> Step:
     """A flow's screen opened: with a link's values, else where the worker left off, for a
     flow that keeps work for them (picking: the list they hold), else from the start."""
-    state = start_state(args)
+    return _with_lists(flow, user, _start(flow, user, start_state(args)))
+
+
+def _start(flow, user, state: dict) -> Step:
     resume = getattr(flow, "resume", None)
     if not state:
-        step = flow.view(state) if resume is None else resume(user)
-    else:
-        try:
-            step = flow.view(state)
-        except StockError as error:  # a link gone stale: the screen from its start, saying why
-            db.session.rollback()
-            step = flow.view({}).refuse(error.message)
-    return _with_lists(flow, user, step)
+        return flow.view(state) if resume is None else resume(user)
+    try:
+        return flow.view(state)
+    except StockError as error:  # a link gone stale: the screen from its start, saying why
+        db.session.rollback()
+        return flow.view({}).refuse(error.message)
 
 
 def respond(template: str, step: Step, **page):
