@@ -22,20 +22,17 @@ def advance(user: User, entry: Entry) -> Step:
     here = user.warehouse_id
     if scan.kind == ScanKind.ITEM and scan.lot_code:  # a GS1 label: where that lot is
         lots = [lot for lot in scan.lots if lot.item_id == scan.item.id]
-        rows = _here_first(inventory.where_is(lots=lots) if lots else [], here)
+        rows = inventory.where_is(lots=lots) if lots else []
         word = stock.lot_word(scan.item)
-        said = f"{scan.item.sku} {word} {scan.lot_code}: {_how_much(rows, here)}."
-        return view({}, said, data={"item": scan.item, "places": rows, "here": here})
+        return _where(f"{scan.item.sku} {word} {scan.lot_code}", rows, here, item=scan.item)
     if scan.kind == ScanKind.ITEM:
-        rows = _here_first(inventory.where_is(item=scan.item), here)
-        said = f"{scan.item.sku} {scan.item.description}: {_how_much(rows, here)}."
-        return view({}, said, data={"item": scan.item, "places": rows, "here": here})
+        rows = inventory.where_is(item=scan.item)
+        return _where(f"{scan.item.sku} {scan.item.description}", rows, here, item=scan.item)
     if scan.kind == ScanKind.LOT:
-        rows = _here_first(inventory.where_is(lots=scan.lots), here)
+        rows = inventory.where_is(lots=scan.lots)
         serial = scan.lots and all(lot.item.tracking == Tracking.SERIAL for lot in scan.lots)
-        said = (f"{'Serial number' if serial else 'Lot'} {scan.lot or scan.text}: "
-                f"{_how_much(rows, here)}.")
-        return view({}, said, data={"places": rows, "here": here})
+        return _where(f"{'Serial number' if serial else 'Lot'} {scan.lot or scan.text}", rows,
+                      here)
     if scan.kind == ScanKind.DOCUMENT:
         return view({}, _where_it_stands(scan.document))
     if scan.kind == ScanKind.UNKNOWN and (named := _named(scan.text, here)):
@@ -43,12 +40,13 @@ def advance(user: User, entry: Entry) -> Step:
     return view({}).refuse(wrong_kind(scan, "scan a bin, an item, a lot or a document"))
 
 
-def _here_first(places: list, here: int | None) -> list:
-    """The bins of the worker's warehouse first (each part in walking order): the others
-    are in another building, there to know of rather than walk to."""
-    if here is None:
-        return places
-    return sorted(places, key=lambda row: row[0].warehouse_id != here)
+def _where(what: str, places: list, here: int | None, **data) -> Step:
+    """Where stock is, and how much: the bins of the worker's warehouse first (each part
+    in walking order); the others are in another building, to know of, not walk to."""
+    if here is not None:
+        places = sorted(places, key=lambda row: row[0].warehouse_id != here)
+    said = f"{what}: {_how_much(places, here)}."
+    return view({}, said, data={**data, "places": places, "here": here})
 
 
 def _named(text: str, here: int | None) -> Step | None:
@@ -60,10 +58,9 @@ def _named(text: str, here: int | None) -> Step | None:
     shown = " ".join(text.split())
     if len(items) == 1 and not more:
         (item,) = items
-        rows = _here_first(inventory.where_is(item=item), here)
-        said = (f"{item.sku} {item.description} (named like “{shown}”): "
-                f"{_how_much(rows, here)}.")
-        return view({}, said, data={"item": item, "places": rows, "here": here})
+        rows = inventory.where_is(item=item)
+        return _where(f"{item.sku} {item.description} (named like “{shown}”)", rows, here,
+                      item=item)
     if more:
         said = (f"No barcode “{shown}”: more than {len(items)} items are named like it. "
                 "Type more of the name, or choose one.")
@@ -100,7 +97,7 @@ def _how_much(places: list, here: int | None = None) -> str:
     if not away:
         return _in_places(places)
     elsewhere = sum(qty for *_, qty in away)
-    mine = places[: len(places) - len(away)]  # here first: see _here_first
+    mine = places[: len(places) - len(away)]  # here first: see _where
     if not mine:
         return f"none here; {elsewhere} in other warehouses"
     return f"{_in_places(mine)} here; {elsewhere} more in other warehouses"
