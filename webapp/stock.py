@@ -124,19 +124,8 @@ def move(
     reason: str = "",
 ) -> Posted:
     """Stock moves from one bin to another (putaway, replenishment, bin to bin)."""
-    return _between_bins(
-        MovementKind.MOVE,
-        user,
-        from_bin,
-        to_bin,
-        sku,
-        qty,
-        key,
-        lot,
-        device=device,
-        reference=reference,
-        reason=reason,
-    )
+    return _between_bins(MovementKind.MOVE, user, from_bin, to_bin, sku, qty, key, lot,
+                         device=device, reference=reference, reason=reason)
 
 
 def _between_bins(kind, user, from_bin, to_bin, sku, qty, key, lot, **recorded) -> Posted:
@@ -186,21 +175,8 @@ def move_bin(
         item = db.session.get(Item, item_id)
         lot_row = db.session.get(Lot, lot_id) if lot_id else None
         line_key = key if n == 1 else f"{key}:{n}"
-        movements.append(
-            record(
-                user,
-                line_key,
-                MovementKind.MOVE,
-                item,
-                lot_row,
-                source,
-                target,
-                qty,
-                device=device,
-                reference=reference,
-                reason=reason,
-            )
-        )
+        movements.append(record(user, line_key, MovementKind.MOVE, item, lot_row, source, target,
+                                qty, device=device, reference=reference, reason=reason))
         transfer(item, lot_row, source, target, qty)
     return Posted(movements)
 
@@ -220,19 +196,8 @@ def pick(
     reason: str = "",
 ) -> Posted:
     """Stock is picked from a bin to a staging/shipping location for an order."""
-    return _between_bins(
-        MovementKind.PICK,
-        user,
-        from_bin,
-        to_bin,
-        sku,
-        qty,
-        key,
-        lot,
-        device=device,
-        reference=reference,
-        reason=reason,
-    )
+    return _between_bins(MovementKind.PICK, user, from_bin, to_bin, sku, qty, key, lot,
+                         device=device, reference=reference, reason=reason)
 
 
 @posting
