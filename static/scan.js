@@ -184,9 +184,11 @@
       keepQueue();
       sending = false;
       pump();
-    }, function () { // no answer (offline, server restarting, timed out): keep it, try again
+    }, function (error) {
+      // No answer (offline, the server or its database restarting, timed out): keep the
+      // scan and send it again, with its key.
       sending = false;
-      showWaiting();
+      showWaiting(error && error.notReady ? "Server not ready" : "No connection");
       setTimeout(pump, 2000);
     });
   }
@@ -205,8 +207,13 @@
       // HX-Current-URL: a signed-out device is sent to sign in and then back here.
       headers: { "HX-Request": "true", "HX-Target": "step", "HX-Current-URL": location.href },
     }).then(function (response) {
-      // A gateway that could not reach us (502/503/504): the same key is safe to resend.
-      if (response.status >= 502) throw new Error("server unreachable " + response.status);
+      // A gateway that could not reach us (502/504), or our 503 (the database out of
+      // reach; nothing was written): the same key is safe to resend.
+      if (response.status >= 502) {
+        var notReady = new Error("server not ready " + response.status);
+        notReady.notReady = true;
+        throw notReady;
+      }
       if (response.status >= 500) { // our own failure: say so, do not retry it forever
         showServerError(response.status);
         return;
@@ -260,12 +267,12 @@
     refocus();
   }
 
-  function showWaiting() {
+  function showWaiting(why) {
     var step = document.getElementById("step");
     var band = step.querySelector(".status-waiting") || document.createElement("p");
     band.className = "status status-waiting";
     band.setAttribute("role", "status");
-    band.textContent = "No connection: " + queue.length + " scan(s) waiting, sending again…";
+    band.textContent = why + ": " + queue.length + " scan(s) waiting, sending again…";
     step.insertBefore(band, step.firstChild);
   }
 

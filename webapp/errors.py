@@ -1,9 +1,13 @@
 """Domain errors and failed requests become responses here, and only here."""
 
+import contextlib
+
+import sqlalchemy as sa
 from flask import current_app, jsonify, render_template, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .db import db
 from .stock import StockError
 
 # What a worker reads when a request fails outright, in place of the server's own page.
@@ -16,6 +20,10 @@ FAILED = (
     "Something went wrong on the server. Your last step may not be recorded: check it "
     "(Look up shows a bin or a document) before doing it again, and tell a supervisor if "
     "it happens again."
+)
+UNREACHABLE = (
+    "The database cannot be reached just now. Try again in a moment; scans wait on the "
+    "handheld and are sent again by themselves. If it lasts, tell a supervisor."
 )
 
 
@@ -33,6 +41,8 @@ def init_app(app):
     # Handlers of our own (403, CSRF) are more specific and still answer theirs.
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
+    app.register_error_handler(sa.exc.OperationalError, _database_unreachable)
+    app.register_error_handler(sa.exc.TimeoutError, _database_unreachable)  # pool exhausted
 
 
 def _http_error(error: HTTPException):
@@ -48,14 +58,31 @@ def _http_error(error: HTTPException):
 
 
 def _server_error(_error: InternalServerError):
-    # Flask has logged the exception and the request's transaction is rolled back. The
-    # page is drawn plain if drawing it fails too (the database may be what failed).
+    # Flask has logged the exception and the request's transaction is rolled back.
+    return _drawn(FAILED, 500)
+
+
+def _database_unreachable(error: sa.exc.SQLAlchemyError):
+    """PostgreSQL restarted under the pool (SQLAlchemy then lets its dead connections go),
+    SQLite's write lock held past the busy timeout, the pool exhausted: nothing was written.
+    A 503, which the handheld's scan queue resends with the same key until it lands."""
+    reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+    current_app.logger.warning("Database out of reach, answered 503: %s", reason)
+    with contextlib.suppress(sa.exc.SQLAlchemyError):  # the connection may be gone
+        db.session.rollback()
+    response, status = _drawn(UNREACHABLE, 503)
+    return response, status, {"Retry-After": "2"}
+
+
+def _drawn(message: str, status: int):
+    """The answer, drawn plain if drawing the page fails too (it asks who is signed in,
+    and the database may be what failed)."""
     try:
-        return _answer(FAILED, 500)
+        return _answer(message, status)
     except Exception:
         current_app.logger.exception("The error page could not be drawn")
-        return (f'<!doctype html><title>Binscan</title><p role="alert">{escape(FAILED)}</p>'
-                '<p><a href="/">Back to the start page</a></p>', 500)
+        return (f'<!doctype html><title>Binscan</title><p role="alert">{escape(message)}</p>'
+                '<p><a href="/">Back to the start page</a></p>', status)
 
 
 def _answer(message: str, status: int):

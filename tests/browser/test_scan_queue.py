@@ -2,12 +2,16 @@
 answer lost on the way back, a submit replayed, and the floor without JavaScript."""
 
 import re
+import shutil
+import sqlite3
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from tests.browser.conftest import LiveFloor
 from tests.browser.handheld import Handheld, sign_in, type_scan
+from webapp import create_app
 from webapp.models import Item, ItemBarcode, Receipt, Tracking
 
 pytestmark = pytest.mark.browser
@@ -220,3 +224,42 @@ def test_undo_pressed_while_scans_wait_names_the_movement_it_was_pressed_on(floo
     assert len(answers) == 3
     assert band(answers[1].text()) == f"Received: 1 × {sku} into {DOCK}."
     assert floor.movements() == [("receive", sku, None, 1, None, DOCK)] * 2  # nothing undone
+
+
+@pytest.fixture
+def impatient_floor(tmp_path, demo_file):
+    """The demo on SQLite whose writers give up waiting for the write lock after 0.2 s."""
+    shutil.copy(demo_file, tmp_path / "floor.db")
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
+                      "DATABASE_URL": f"sqlite:///{tmp_path}/floor.db",
+                      "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "SQLITE_BUSY_TIMEOUT_MS": 200})
+    live = LiveFloor(app)
+    yield live
+    live.close()
+
+
+def test_a_scan_while_the_database_is_out_of_reach_waits_and_lands_once(impatient_floor, page):
+    """The server answers 503 while it cannot write (here another process holds SQLite's
+    write lock; on PostgreSQL, a restart): the scan waits on the handheld, is sent again
+    with its key, and lands once when the database is back."""
+    floor = impatient_floor
+    sku, description, ean = plain_item(floor)
+    gun = blind_receipt(floor, page)
+    gun.scan(ean, f"{sku} {description}: 1.")
+    holder = sqlite3.connect(floor.app.config["SQLALCHEMY_DATABASE_URI"].removeprefix(
+        "sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with page.expect_response(lambda r: r.request.method == "POST") as refused:
+            type_scan(page, "DOCK01")
+        assert refused.value.status == 503
+        waiting = page.locator("#step .status-waiting")
+        waiting.wait_for()
+        assert waiting.inner_text() == "Server not ready: 1 scan(s) waiting, sending again…"
+        assert floor.movements() == []
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    gun.act(lambda: None, f"Received: 1 × {sku} into {DOCK}.", "ok", None)
+    assert floor.movements() == [("receive", sku, None, 1, None, DOCK)]
