@@ -33,23 +33,34 @@ def posted(key) -> int:
         StockMovement.idempotency_key == key))
 
 
-def drop_the_apps_connections():
+@pytest.fixture
+def app_backends(pg_app):
+    """The PostgreSQL backends of the app's pooled connections (and no other test's)."""
+    pids = {db.session.connection().connection.dbapi_connection.info.backend_pid}
+    db.session.remove()
+    sa.event.listen(db.engine, "checkout",
+                    lambda dbapi, _record, _proxy: pids.add(dbapi.info.backend_pid))
+    return pids
+
+
+def drop_the_apps_connections(pids):
     """What a PostgreSQL restart does to the connections in the app's pool."""
+    db.session.remove()
     admin = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                             " WHERE pid = ANY(:pids)"), {"pids": list(pids)})
     admin.dispose()
 
 
-def test_a_scan_on_a_connection_postgresql_dropped_is_resent_and_posts_once(pg_app):
+def test_a_scan_on_a_connection_postgresql_dropped_is_resent_and_posts_once(
+    pg_app, app_backends
+):
     site = build_site()
     stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
     client = pg_app.test_client()
     sign_in(client, "wendy")
-    db.session.remove()
-    drop_the_apps_connections()
+    drop_the_apps_connections(app_backends)
     key = uuid.uuid4().hex
 
     lost = destination_scan(client, key)
@@ -61,12 +72,11 @@ def test_a_scan_on_a_connection_postgresql_dropped_is_resent_and_posts_once(pg_a
     assert posted(key) == 1 and ledger_matches_balances()
 
 
-def test_a_page_asked_for_while_postgresql_is_out_of_reach_says_so(pg_app):
+def test_a_page_asked_for_while_postgresql_is_out_of_reach_says_so(pg_app, app_backends):
     build_site()
     client = pg_app.test_client()
     sign_in(client, "wendy")
-    db.session.remove()
-    drop_the_apps_connections()
+    drop_the_apps_connections(app_backends)
     response = client.get("/move")
     assert response.status_code == 503
     assert SAYS in response.get_data(as_text=True)
@@ -74,12 +84,11 @@ def test_a_page_asked_for_while_postgresql_is_out_of_reach_says_so(pg_app):
     assert client.get("/move").status_code == 200  # the pool has let the dead ones go
 
 
-def test_the_api_says_so_in_json(pg_app):
+def test_the_api_says_so_in_json(pg_app, app_backends):
     build_site()
     client = pg_app.test_client()
     sign_in(client, "wendy")
-    db.session.remove()
-    drop_the_apps_connections()
+    drop_the_apps_connections(app_backends)
     response = client.get("/api/health")
     assert response.status_code == 503 and response.json["error"].startswith(SAYS)
 
