@@ -95,11 +95,14 @@ def test_the_api_says_so_in_json(pg_app, app_backends):
 
 @pytest.fixture
 def quick_sqlite(tmp_path):
-    """SQLite that gives up waiting for the write lock after 0.2 s, not 5 s."""
+    """SQLite that gives up waiting for the write lock after 0.2 s, not 5 s, and for a
+    connection from its pool of one after 0.2 s."""
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
                       "DATABASE_URL": f"sqlite:///{tmp_path}/test.db",
                       "INSTANCE_PATH": str(tmp_path / "instance"),
-                      "SQLITE_BUSY_TIMEOUT_MS": 200})
+                      "SQLITE_BUSY_TIMEOUT_MS": 200,
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0,
+                                                    "pool_timeout": 0.2}})
     with app.app_context():
         db.create_all()
         yield app
@@ -128,3 +131,22 @@ def test_a_scan_that_finds_sqlite_locked_past_the_timeout_is_resent_and_posts_on
     resent = destination_scan(client, key)
     assert resent.status_code == 200 and "Moved: 1 × 1042" in resent.get_data(as_text=True)
     assert posted(key) == 1 and ledger_matches_balances()
+
+
+def test_a_scan_that_finds_every_pooled_connection_busy_is_resent_and_posts_once(quick_sqlite):
+    """More requests at once than the pool holds connections (threaded workers)."""
+    site = build_site()
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
+    client = quick_sqlite.test_client()
+    sign_in(client, "wendy")
+    key = uuid.uuid4().hex
+    db.session.remove()
+    held = db.engine.connect()  # another request holding the pool's only connection
+    try:
+        busy = destination_scan(client, key)
+    finally:
+        held.close()
+    assert busy.status_code == 503 and SAYS in busy.get_data(as_text=True)
+    assert posted(key) == 0
+    assert destination_scan(client, key).status_code == 200
+    assert posted(key) == 1
