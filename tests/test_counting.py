@@ -68,6 +68,17 @@ def test_a_matching_blind_count_closes_the_task_and_posts_nothing(site, task):
     assert movement_count() == 2
 
 
+def test_an_item_whose_barcode_is_unknown_is_counted_by_typing_its_sku(site, task):
+    """A new supplier's GTIN on an item we stock: the refusal says the SKU can be typed."""
+    w = Worker(counting, site.worker)
+    w("A0101A")
+    assert w("5901234123457").message == (
+        "Unknown barcode “5901234123457”; scan an item in the bin, or type its SKU."
+    )
+    assert w("1042").message == "1042: 1."
+    assert w("A0102A").message == "Finish A-01-01-A first: press Done."  # a known code
+
+
 def test_the_count_screen_never_shows_the_system_quantity(site, task):
     w = Worker(counting, site.worker)
     w("A0101A")  # scanning the bin picks its task

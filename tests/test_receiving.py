@@ -54,6 +54,10 @@ def test_a_scan_of_the_wrong_kind_says_what_it_was_and_what_to_scan(site, po):
     assert step.message == "That is bin DOCK-1; scan a receipt, or choose one below."
     w("PO1001")
     assert w("A0101A").message == "That is bin A-01-01-A; scan an item."
+    # A new supplier's GTIN on an item we stock: the SKU can be typed instead.
+    assert w("5901234123457").message == (
+        "Unknown barcode “5901234123457”; scan an item, or type its SKU."
+    )
     db.session.add(PickList(number="PL7", warehouse_id=site.warehouse.id))
     db.session.commit()
     assert w("PL7").message == "That is pick list PL7; scan an item, or another receipt."

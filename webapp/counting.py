@@ -145,7 +145,8 @@ def _item_scanned(entry: Entry, s: dict, counts: dict) -> Step:
             return view(s, f"Still counting {s['bin']}.", ok=None)
         return view(s).refuse(f"Finish {s['bin']} first: press Done.")
     if scan.kind != ScanKind.ITEM:
-        return view(s).refuse(wrong_kind(scan, "scan an item in the bin"))
+        refused = wrong_kind(scan, "scan an item in the bin", if_unknown=", or type its SKU")
+        return view(s).refuse(refused)
     if scan.item.tracking != Tracking.NONE and not scan.lot_code:
         s["pending"] = f"{scan.item.sku}:{scan.units}"
         return view(s, f"{scan.item.sku}: scan its {stock.lot_word(scan.item)}.", ok=None)

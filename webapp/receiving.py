@@ -152,7 +152,8 @@ def _expiry_set(s: dict, item: Item | None = None) -> Step:
 
 def _item_scanned(s: dict, scan) -> Step:
     if scan.kind != ScanKind.ITEM:
-        return view(s).refuse(wrong_kind(scan, "scan an item"))
+        refused = wrong_kind(scan, "scan an item", if_unknown=", or type its SKU")
+        return view(s).refuse(refused)
     s.update(sku=scan.item.sku, qty=str(scan.units))
     if scan.lot_code:
         s["lot"] = scan.lot_code

@@ -85,10 +85,12 @@ def read_entry() -> Entry:
     )
 
 
-def wrong_kind(scan: Scan, wanted: str) -> str:
-    """The message for a scan of the wrong kind: say what it was and what is wanted."""
+def wrong_kind(scan: Scan, wanted: str, *, if_unknown: str = "") -> str:
+    """The message for a scan of the wrong kind: say what it was and what is wanted.
+    `if_unknown`: what else to do about a code we do not know (a new supplier's GTIN
+    on an item we do stock: its SKU can be typed)."""
     if scan.kind is ScanKind.UNKNOWN and ";" not in scan.message:  # say what to do
-        return f"{scan.message.rstrip('.')}; {wanted}."
+        return f"{scan.message.rstrip('.')}; {wanted}{if_unknown}."
     if scan.kind in (ScanKind.UNKNOWN, ScanKind.INVALID):
         return scan.message
     return f"That is {scan.describe()}; {wanted}."
