@@ -21,9 +21,10 @@ FAILED = (
     "(Look up shows a bin or a document) before doing it again, and tell a supervisor if "
     "it happens again."
 )
+# Read on a page opened meanwhile; a scan's 503 is resent by scan.js, which says so itself.
 UNREACHABLE = (
-    "The database cannot be reached just now. Try again in a moment; scans wait on the "
-    "handheld and are sent again by themselves. If it lasts, tell a supervisor."
+    "The database cannot be reached just now. Try again in a moment; if it lasts, tell a "
+    "supervisor."
 )
 
 
