@@ -3,9 +3,11 @@
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from webapp import scan as scan_module
 from webapp.db import db
 from webapp.models import (
     CountTask,
@@ -297,3 +299,30 @@ def test_a_stray_trailing_control_character_from_the_scanner_is_ignored(floor):
 def test_an_item_label_without_a_gtin_resolves_by_its_sku(floor):
     scan = resolve("]C03001", "item")
     assert (scan.kind, scan.item.sku, scan.pack_qty, scan.lots) == (ScanKind.ITEM, "3001", 1, [])
+
+
+def test_a_statement_that_fails_is_a_scan_to_repeat_and_leaves_the_session_usable(
+    floor, monkeypatch
+):
+    def fails(*_args, **_kwargs):  # a value neither driver can send
+        db.session.execute(sa.text("SELECT :x"), {"x": object()})
+
+    monkeypatch.setattr(scan_module, "lookup", fails)
+    scan = resolve("5012345678900", "item")
+    assert (scan.kind, scan.message) == (
+        ScanKind.INVALID, "That scan could not be read; scan it again.")
+    monkeypatch.undo()
+    assert resolve("5012345678900", "item").item.sku == "1042"
+
+
+def test_the_database_out_of_reach_is_not_a_scan_to_repeat_but_a_503_to_resend(
+    floor, monkeypatch
+):
+    """errors.py answers it 503, which the handheld resends with the same key."""
+
+    def unreachable(*_args, **_kwargs):
+        raise sa.exc.OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(scan_module, "lookup", unreachable)
+    with pytest.raises(sa.exc.OperationalError):
+        resolve("5012345678900", "item")

@@ -65,13 +65,16 @@ CONTEXT_KIND = {
 
 
 def resolve(raw, context: str | None = None, *, separators=None, item=None) -> Scan:
-    """What a scanned string names. Never raises. `item`: the item the step expects, with
-    its barcodes loaded; a scan of one of them is then known without a query."""
+    """What a scanned string names. Never raises, but for the database out of reach (a
+    503, which the handheld resends). `item`: the item the step expects, with its
+    barcodes loaded; a scan of one of them is then known without a query."""
     scan = Scan(raw=raw if isinstance(raw, str) else repr(raw))
     try:
         _resolve(scan, raw, context, separators, item)
     except BarcodeError as exc:
         _invalid(scan, exc.message)
+    except (sa.exc.OperationalError, sa.exc.TimeoutError):
+        raise  # not the scan's fault: errors.py answers 503, and the scan is sent again
     except sa.exc.SQLAlchemyError:
         log.exception("scan %r could not be resolved", scan.raw[:MAX_LENGTH])
         _rollback_quietly()  # a failed statement poisons the PostgreSQL transaction
