@@ -151,7 +151,7 @@ def _forbidden(error):
     message = error.description or "You may not do this."
     if wants_json():
         return jsonify(error=message), 403
-    return render_template("auth/refused.html", message=message), 403
+    return render_template("error.html", message=message), 403
 
 
 # Views --------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def _csrf_refused(error: CSRFError):
     message = "This page has expired. Reload it and try again."
     if request.path.startswith("/api/"):
         return jsonify(error=message, reason=error.description), 400
-    return render_template("auth/refused.html", message=message), 400
+    return render_template("error.html", message=message), 400
 
 
 def cross_site_refusal() -> str | None:
