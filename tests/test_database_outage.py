@@ -33,63 +33,54 @@ def posted(key) -> int:
         StockMovement.idempotency_key == key))
 
 
+def worker_with_stock(app):
+    """A client signed in as wendy, with 5 × 1042 in A-01-01-A to move."""
+    site = build_site()
+    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
+    client = app.test_client()
+    sign_in(client, "wendy")
+    return client
+
+
 @pytest.fixture
-def app_backends(pg_app):
-    """The PostgreSQL backends of the app's pooled connections (and no other test's)."""
+def after_restart(pg_app):
+    """A signed-in client whose app's pooled connections PostgreSQL has since dropped, as
+    a restart does (the app's own backends only: no other test's)."""
     pids = {db.session.connection().connection.dbapi_connection.info.backend_pid}
     db.session.remove()
     sa.event.listen(db.engine, "checkout",
                     lambda dbapi, _record, _proxy: pids.add(dbapi.info.backend_pid))
-    return pids
-
-
-def drop_the_apps_connections(pids):
-    """What a PostgreSQL restart does to the connections in the app's pool."""
+    client = worker_with_stock(pg_app)
     db.session.remove()
     admin = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                              " WHERE pid = ANY(:pids)"), {"pids": list(pids)})
     admin.dispose()
+    return client
 
 
-def test_a_scan_on_a_connection_postgresql_dropped_is_resent_and_posts_once(
-    pg_app, app_backends
-):
-    site = build_site()
-    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
-    client = pg_app.test_client()
-    sign_in(client, "wendy")
-    drop_the_apps_connections(app_backends)
+def test_a_scan_on_a_connection_postgresql_dropped_is_resent_and_posts_once(after_restart):
     key = uuid.uuid4().hex
-
-    lost = destination_scan(client, key)
+    lost = destination_scan(after_restart, key)
     assert lost.status_code == 503 and lost.headers["Retry-After"]
     assert posted(key) == 0
 
-    resent = destination_scan(client, key)  # what scan.js does two seconds later
+    resent = destination_scan(after_restart, key)  # what scan.js does two seconds later
     assert resent.status_code == 200 and "Moved: 1 × 1042" in resent.get_data(as_text=True)
     assert posted(key) == 1 and ledger_matches_balances()
 
 
-def test_a_page_asked_for_while_postgresql_is_out_of_reach_says_so(pg_app, app_backends):
-    build_site()
-    client = pg_app.test_client()
-    sign_in(client, "wendy")
-    drop_the_apps_connections(app_backends)
-    response = client.get("/move")
+def test_a_page_asked_for_while_postgresql_is_out_of_reach_says_so(after_restart):
+    response = after_restart.get("/move")
     assert response.status_code == 503
     assert SAYS in response.get_data(as_text=True)
     assert 'href="/">Back to the start page' in response.get_data(as_text=True)
-    assert client.get("/move").status_code == 200  # the pool has let the dead ones go
+    assert after_restart.get("/move").status_code == 200  # the pool let the dead ones go
 
 
-def test_the_api_says_so_in_json(pg_app, app_backends):
-    build_site()
-    client = pg_app.test_client()
-    sign_in(client, "wendy")
-    drop_the_apps_connections(app_backends)
-    response = client.get("/api/health")
+def test_the_api_says_so_in_json(after_restart):
+    response = after_restart.get("/api/health")
     assert response.status_code == 503 and response.json["error"].startswith(SAYS)
 
 
@@ -113,10 +104,7 @@ def quick_sqlite(tmp_path):
 def test_a_scan_that_finds_sqlite_locked_past_the_timeout_is_resent_and_posts_once(
     quick_sqlite,
 ):
-    site = build_site()
-    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
-    client = quick_sqlite.test_client()
-    sign_in(client, "wendy")
+    client = worker_with_stock(quick_sqlite)
     key = uuid.uuid4().hex
     other = sqlite3.connect(db.engine.url.database, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process writing, and slow about it
@@ -135,10 +123,7 @@ def test_a_scan_that_finds_sqlite_locked_past_the_timeout_is_resent_and_posts_on
 
 def test_a_scan_that_finds_every_pooled_connection_busy_is_resent_and_posts_once(quick_sqlite):
     """More requests at once than the pool holds connections (threaded workers)."""
-    site = build_site()
-    stock.receive(site.worker, to_bin="A-01-01-A", sku="1042", qty=5, key=uuid.uuid4().hex)
-    client = quick_sqlite.test_client()
-    sign_in(client, "wendy")
+    client = worker_with_stock(quick_sqlite)
     key = uuid.uuid4().hex
     db.session.remove()
     held = db.engine.connect()  # another request holding the pool's only connection
