@@ -210,6 +210,21 @@ def test_a_nul_character_in_a_scan_or_the_page_is_dropped(signed_in_client, site
     assert "Moved: 1 × 1042" in reads(scan("A01\x0002A"))
 
 
+def test_a_badge_scanned_on_a_floor_screen_says_who_is_signed_in_and_how_to_switch(
+    signed_in_client, site
+):
+    """A shift change on a shared handheld: the next worker scans their badge. Carrying on
+    under the name shown would record their scans as the last worker's."""
+    site.worker.badge, site.other.badge = "B0001", "B0002"
+    db.session.commit()
+    scan = Scanner(signed_in_client, "/move")
+    assert (
+        "That is Oscar Other's badge, and Wendy Worker is signed in here: sign out (top "
+        "right), then scan it to sign in."
+    ) in html.unescape(reads(scan("B0002")))
+    assert "That is your badge; scan the bin to move from." in reads(scan("B0001"))
+
+
 def test_a_message_keeps_each_code_on_one_line_and_shows_a_scan_as_plain_text(
     signed_in_client, po
 ):

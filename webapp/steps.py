@@ -9,7 +9,8 @@ serve the next scan and a stale or replayed page is re-checked against the datab
 import uuid
 from dataclasses import dataclass, field, replace
 
-from flask import current_app, make_response, render_template, request
+from flask import current_app, has_request_context, make_response, render_template, request
+from flask_login import current_user
 
 from . import stock, undo
 from .db import db
@@ -93,7 +94,22 @@ def wrong_kind(scan: Scan, wanted: str, *, if_unknown: str = "") -> str:
         return f"{scan.message.rstrip('.')}; {wanted}{if_unknown}."
     if scan.kind in (ScanKind.UNKNOWN, ScanKind.INVALID):
         return scan.message
+    if scan.kind is ScanKind.USER:
+        return _badge_refused(scan.user, wanted)
     return f"That is {scan.describe()}; {wanted}."
+
+
+def _badge_refused(badge_of, wanted: str) -> str:
+    """A badge scanned on a floor screen. At a shift change on a shared handheld the next
+    worker scans theirs, expecting to sign in: carrying on under the name shown would
+    record their work as the last worker's."""
+    here = current_user if has_request_context() else None
+    if here is None or not here.is_authenticated:
+        return f"That is a badge; {wanted}."
+    if badge_of.id == here.id:
+        return f"That is your badge; {wanted}."
+    return (f"That is {badge_of.name}'s badge, and {here.name} is signed in here: "
+            "sign out (top right), then scan it to sign in.")
 
 
 def serial_as_item(scan: Scan) -> Scan:
