@@ -65,8 +65,10 @@ def _server_error(_error: InternalServerError):
 
 def _database_unreachable(error: sa.exc.SQLAlchemyError):
     """PostgreSQL restarted under the pool (SQLAlchemy then lets its dead connections go),
-    SQLite's write lock held past the busy timeout, the pool exhausted: nothing was written.
-    A 503, which the handheld's scan queue resends with the same key until it lands.
+    SQLite's write lock held past the busy timeout, the pool exhausted. A 503, which the
+    handheld's scan queue resends with the same key until it lands: once, even if the
+    commit reached the database as the connection dropped (the key answers "Already
+    recorded").
     (SQLite raises the same error for a table or column missing: a database the
     migrations have not brought up to date answers 503 too, until `flask db upgrade`.)"""
     reason = str(getattr(error, "orig", None) or error).splitlines()[0]
