@@ -65,8 +65,19 @@
     return el ? el.value : "";
   }
 
+  // A scan the server failed on (a 500) keeps its key: scanned again on the same step it
+  // is the same request, so a failure after its commit cannot make it post twice.
+  var failed = null;
+  var FIELDS = ["scan", "action", "qty", "date", "undo"];
+
+  function sameAsFailed(fields) {
+    return failed !== null && FIELDS.every(function (n) {
+      return (fields[n] || "") === (failed[n] || "");
+    });
+  }
+
   function enqueue(fields) {
-    fields.key = newKey();
+    fields.key = sameAsFailed(fields) ? failed.key : newKey();
     queue.push(fields);
     keepQueue();
     pump();
@@ -195,7 +206,7 @@
 
   function send(fields) {
     var data = new FormData(form);
-    ["scan", "action", "qty", "date", "undo"].forEach(function (n) { data.delete(n); });
+    FIELDS.forEach(function (n) { data.delete(n); });
     Object.keys(fields).forEach(function (n) { data.set(n, fields[n]); });
     var giveUp = new AbortController();
     var timer = setTimeout(function () { giveUp.abort(); }, answerWithinMs);
@@ -215,9 +226,11 @@
         throw notReady;
       }
       if (response.status >= 500) { // our own failure: say so, do not retry it forever
+        failed = fields;
         showServerError(response.status);
         return;
       }
+      failed = null; // answered: the step has moved on, or says why not
       return response.text().then(function (html) {
         if (response.headers.get("HX-Redirect")) {
           window.location.href = response.headers.get("HX-Redirect");

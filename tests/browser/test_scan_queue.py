@@ -226,6 +226,36 @@ def test_undo_pressed_while_scans_wait_names_the_movement_it_was_pressed_on(floo
     assert floor.movements() == [("receive", sku, None, 1, None, DOCK)] * 2  # nothing undone
 
 
+def test_a_scan_the_server_failed_on_after_recording_it_posts_once_when_scanned_again(
+    floor, page
+):
+    """A bug that fails the answer after the commit: "scan it again" must not post twice.
+    The same scan on the same step is sent with the failed one's key."""
+    sku, description, ean = plain_item(floor)
+    gun = blind_receipt(floor, page)
+    gun.scan(ean, f"{sku} {description}: 1.")
+    failed = []
+
+    def fail_after_recording(route):
+        if route.request.method == "POST" and not failed:
+            failed.append(route.fetch())  # the server records the receipt...
+            route.fulfill(status=500, body="Internal Server Error")  # ...then fails
+        else:
+            route.continue_()
+
+    page.route(f"{floor.url}/receive", fail_after_recording)
+    type_scan(page, "DOCK01")
+    expect(page.locator("#step .status-error")).to_have_text(
+        "The server failed on that scan (error 500). Scan it again; if it keeps failing, "
+        "tell a supervisor.")
+    assert floor.movements() == [("receive", sku, None, 1, None, DOCK)]
+    gun.scan("DOCK01", f"Already recorded: 1 × {sku} into {DOCK}.")
+    assert floor.movements() == [("receive", sku, None, 1, None, DOCK)]
+    gun.scan(ean, f"{sku} {description}: 1.")  # a new scan gets a key of its own
+    gun.scan("DOCK01", f"Received: 1 × {sku} into {DOCK}.")
+    assert len(floor.movements()) == 2
+
+
 @pytest.fixture
 def impatient_floor(tmp_path, demo_file):
     """The demo on SQLite whose writers give up waiting for the write lock after 0.2 s."""
