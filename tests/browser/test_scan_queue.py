@@ -46,6 +46,25 @@ def blind_receipt(floor, page, shots=None) -> Handheld:
     return gun
 
 
+def on_the_next_post(page, url: str, handle) -> list:
+    """Hand the next POST to `url` to `handle(route)`; the ones after it go through. The
+    list returned holds what `handle` returned, once it has run."""
+    handled = []
+
+    def route_it(route):
+        if route.request.method == "POST" and not handled:
+            handled.append(handle(route))
+        else:
+            route.continue_()
+
+    page.route(url, route_it)
+    return handled
+
+
+SERVER_FAILED = ("The server failed on that scan (error 500). Scan it again; if it keeps "
+                 "failing, tell a supervisor.")
+
+
 # Slowed well below the typing rate: on a busy machine Playwright types a scan in about
 # 200 ms, and at 150 ms an answer the queue never filled.
 @pytest.mark.parametrize("slow_ms", [0, 400], ids=["server-fast", "server-slowed"])
@@ -82,17 +101,13 @@ def test_an_answer_lost_on_the_way_back_is_resent_with_its_key_and_posts_once(fl
     gun = blind_receipt(floor, page)
     gun.scan(ean, f"{sku} {description}: 1.")
     gun.scan(ean, f"2 of {sku}.")
-    sent = []
 
     def lose_the_answer(route):
-        if route.request.method == "POST" and not sent:
-            sent.append(route.request)
-            route.fetch()  # the server posts the receipt...
-            route.abort("connectionreset")  # ...and the answer never arrives
-        else:
-            route.continue_()
+        route.fetch()  # the server posts the receipt...
+        route.abort("connectionreset")  # ...and the answer never arrives
+        return route.request
 
-    page.route(f"{floor.url}/receive", lose_the_answer)
+    sent = on_the_next_post(page, f"{floor.url}/receive", lose_the_answer)
     type_scan(page, "DOCK01")
     waiting = page.locator("#step .status-waiting")
     waiting.wait_for()
@@ -127,15 +142,8 @@ def test_an_answer_that_never_comes_is_given_up_and_the_scan_resent_with_its_key
     sku, description, ean = plain_item(floor)
     gun = blind_receipt(floor, page)
     gun.scan(ean, f"{sku} {description}: 1.")
-    stalled = []
-
-    def stall_the_answer(route):
-        if route.request.method == "POST" and not stalled:
-            stalled.append(route.fetch())  # the server posts the receipt; nothing comes back
-        else:
-            route.continue_()
-
-    page.route(f"{floor.url}/receive", stall_the_answer)
+    # The server posts the receipt; nothing comes back.
+    stalled = on_the_next_post(page, f"{floor.url}/receive", lambda route: route.fetch())
     type_scan(page, "DOCK01")
     type_scan(page, ean)  # the next scan waits its turn behind the stalled one
     waiting = page.locator("#step .status-waiting")
@@ -150,21 +158,14 @@ def test_an_answer_that_never_comes_is_given_up_and_the_scan_resent_with_its_key
 def test_a_server_failure_is_said_in_red_and_the_scans_after_it_go_through(floor, page):
     sku, description, ean = plain_item(floor)
     gun = blind_receipt(floor, page)
-    failed = []
 
-    def fail_once(route):
-        if route.request.method == "POST" and not failed:
-            failed.append(route.request)
-            route.fulfill(status=500, body="Internal Server Error")
-        else:
-            route.continue_()
+    def fail(route):
+        route.fulfill(status=500, body="Internal Server Error")
+        return route.request
 
-    page.route(f"{floor.url}/receive", fail_once)
+    failed = on_the_next_post(page, f"{floor.url}/receive", fail)
     type_scan(page, ean)
-    expect(page.locator("#step .status-error")).to_have_text(
-        "The server failed on that scan (error 500). Scan it again; if it keeps failing, "
-        "tell a supervisor."
-    )
+    expect(page.locator("#step .status-error")).to_have_text(SERVER_FAILED)
     assert page.evaluate("document.body.dataset.last") == "error"
     assert page.evaluate("document.activeElement.id") == "scan"
     gun.scan(ean, f"{sku} {description}: 1.")  # not stuck behind the failed one
@@ -234,20 +235,14 @@ def test_a_scan_the_server_failed_on_after_recording_it_posts_once_when_scanned_
     sku, description, ean = plain_item(floor)
     gun = blind_receipt(floor, page)
     gun.scan(ean, f"{sku} {description}: 1.")
-    failed = []
 
     def fail_after_recording(route):
-        if route.request.method == "POST" and not failed:
-            failed.append(route.fetch())  # the server records the receipt...
-            route.fulfill(status=500, body="Internal Server Error")  # ...then fails
-        else:
-            route.continue_()
+        route.fetch()  # the server records the receipt...
+        route.fulfill(status=500, body="Internal Server Error")  # ...then fails
 
-    page.route(f"{floor.url}/receive", fail_after_recording)
+    on_the_next_post(page, f"{floor.url}/receive", fail_after_recording)
     type_scan(page, "DOCK01")
-    expect(page.locator("#step .status-error")).to_have_text(
-        "The server failed on that scan (error 500). Scan it again; if it keeps failing, "
-        "tell a supervisor.")
+    expect(page.locator("#step .status-error")).to_have_text(SERVER_FAILED)
     assert floor.movements() == [("receive", sku, None, 1, None, DOCK)]
     gun.scan("DOCK01", f"Already recorded: 1 × {sku} into {DOCK}.")
     assert floor.movements() == [("receive", sku, None, 1, None, DOCK)]
