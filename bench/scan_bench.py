@@ -2,9 +2,11 @@
 
 A full scan step (a move's destination scan: session, CSRF, the resolver, the flow's rules,
 the ledger write, the fragment) is timed beside a bare Flask route doing the same ledger
-write (bench/bare_app.py), both served by gunicorn (2 sync workers) on the same database,
-in the same run, at 1 and 8 concurrent simulated scanners, in rounds that take turns.
-Figures are ratios against that reference, because this machine is noisy. Read-only
+write in hand-written SQL (bench/bare_app.py), all served by gunicorn (2 sync workers) on
+the same database, in the same run, at 1 and 8 concurrent simulated scanners, in rounds
+that take turns. Figures are ratios against that reference, because this machine is noisy.
+A second reference, a bare route calling the ledger's own code (bench/ledger_app.py),
+splits the gap: what the web tier adds to a scan, and what the ledger's code adds to SQL. Read-only
 steps (scanning the source bin; an item scan on a pick line) are shown too. Beside the
 latencies it prints the CPU each step costs the web workers (and PostgreSQL's processes),
 read from /proc: it is steadier than a latency percentile when the machine is busy.
@@ -156,7 +158,7 @@ SCAN_HEADERS = {"HX-Request": "true", "HX-Target": "step"}
 def signed_in(kind: str, base: str, scanners: int) -> list[Client]:
     """A client per scanner, signed in to the real app (once: signing in hashes a PIN)."""
     clients = [Client(base) for _ in range(scanners)]
-    if kind != "bare":
+    if kind not in ("bare", "ledger"):
         for c in clients:
             c.sign_in()
     return clients
@@ -182,6 +184,11 @@ def run(kind: str, clients: list[Client], pairs, user_id: int, per_scanner: int)
                           "user": user_id, "key": uuid.uuid4().hex}
                 t = time.perf_counter()
                 status, body = c.post("/bare-move", fields)
+            elif kind == "ledger":
+                fields = {"sku": pair["sku"], "src": here[0], "dst": there[0], "user": user_id,
+                          "key": uuid.uuid4().hex}
+                t = time.perf_counter()
+                status, body = c.post("/ledger-move", fields)
             elif kind == "scan-write":
                 fields = {"csrf_token": c.csrf, "s_from": here[0], "s_sku": pair["sku"],
                           "s_qty": "1", "scan": there[1], "key": uuid.uuid4().hex,
@@ -204,7 +211,7 @@ def run(kind: str, clients: list[Client], pairs, user_id: int, per_scanner: int)
             if not ok:
                 with lock:
                     errors.append((status, body[:200]))
-            if kind in ("bare", "scan-write") and ok:
+            if kind in ("bare", "ledger", "scan-write") and ok:
                 here, there = there, here
                 pair["flipped"] = not pair.get("flipped")
             if i >= 5:
@@ -261,9 +268,11 @@ def bench(db_kind: str, requests: int, rounds: int = ROUNDS):
            "PYTHONPATH": str(ROOT)}
     app_proc, app_base = serve("webapp:create_app()", env)
     bare_proc, bare_base = serve("bench.bare_app:app", env)
+    ledger_proc, ledger_base = serve("bench.ledger_app:app", env)
+    servers = {"bare": bare_proc, "ledger": ledger_proc}
     rows = []
-    kinds = (("bare", bare_base), ("scan-write", app_base), ("scan-read", app_base),
-             ("pick-scan", app_base))
+    kinds = (("bare", bare_base), ("ledger", ledger_base), ("scan-write", app_base),
+             ("scan-read", app_base), ("pick-scan", app_base))
     try:
         for scanners in (1, 8):
             per = max(10, requests // scanners // rounds)
@@ -274,7 +283,7 @@ def bench(db_kind: str, requests: int, rounds: int = ROUNDS):
             clients = {kind: signed_in(kind, base, scanners) for kind, base in kinds}
             for _ in range(rounds):
                 for kind, _ in kinds:
-                    server = bare_proc if kind == "bare" else app_proc
+                    server = servers.get(kind, app_proc)
                     before = (workers_cpu(server.pid), database_cpu())
                     times, biggest, errors, rate = run(kind, clients[kind], pairs, user_id, per)
                     cpu[kind][0] += workers_cpu(server.pid) - before[0]
@@ -285,6 +294,7 @@ def bench(db_kind: str, requests: int, rounds: int = ROUNDS):
                     rates.append(rate)
                     results[kind] = (all_times, max(most, biggest), all_errors, rates)
             ref50, ref95 = pct(results["bare"][0], 50), pct(results["bare"][0], 95)
+            ledger50, ledger95 = pct(results["ledger"][0], 50), pct(results["ledger"][0], 95)
             for kind, _ in kinds:
                 times, biggest, errors, rates = results[kind]
                 p50, p95, p99 = pct(times, 50), pct(times, 95), pct(times, 99)
@@ -292,13 +302,14 @@ def bench(db_kind: str, requests: int, rounds: int = ROUNDS):
                 done = rounds * scanners * (per + 5)
                 web, database = (seconds * 1000 / done for seconds in cpu[kind])
                 rows.append((db_kind, scanners, kind, len(times), p50, p95, p99, p50 / ref50,
-                             p95 / ref95, statistics.mean(rates), biggest, len(errors)))
+                             p95 / ref95, p50 / ledger50, p95 / ledger95,
+                             statistics.mean(rates), biggest, len(errors)))
                 cpu_rows.append((db_kind, scanners, kind, web, database))
                 if errors:
                     print(f"  {kind}: {len(errors)} errors, first: {errors[0]}")
         memory.append((db_kind, worker_rss_mb(app_proc.pid), worker_rss_mb(bare_proc.pid)))
     finally:
-        for proc in (app_proc, bare_proc):
+        for proc in (app_proc, bare_proc, ledger_proc):
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait()
     return rows
@@ -364,21 +375,26 @@ def main():
         except sa.exc.OperationalError as exc:
             print(f"{kind}: skipped, database unreachable ({exc.__class__.__name__})")
     print()
-    print("Scan step vs a bare Flask route doing the same ledger write (gunicorn, 2 sync "
-          "workers, loopback; ms)")
+    print("Scan step vs a bare Flask route doing the same ledger write in SQL (bare), and vs "
+          "one calling the ledger's code (ledger) (gunicorn, 2 sync workers, loopback; ms)")
     print(f"{'db':10} {'scanners':>8} {'step':11} {'n':>5} {'p50':>7} {'p95':>7} {'p99':>7} "
-          f"{'p50/bare':>9} {'p95/bare':>9} {'req/s':>7} {'max bytes':>9} {'errors':>6}")
-    for db_kind, scanners, kind, n, p50, p95, p99, r50, r95, rate, biggest, errors in rows:
+          f"{'p50/bare':>9} {'p95/bare':>9} {'p50/ledger':>10} {'p95/ledger':>10} {'req/s':>7} "
+          f"{'max bytes':>9} {'errors':>6}")
+    for (db_kind, scanners, kind, n, p50, p95, p99, r50, r95, l50, l95, rate, biggest,
+         errors) in rows:
         print(f"{db_kind:10} {scanners:>8} {kind:11} {n:>5} {p50:7.2f} {p95:7.2f} {p99:7.2f} "
-              f"{r50:9.2f} {r95:9.2f} {rate:7.0f} {biggest:>9} {errors:>6}")
+              f"{r50:9.2f} {r95:9.2f} {l50:10.2f} {l95:10.2f} {rate:7.0f} {biggest:>9} "
+              f"{errors:>6}")
     print()
     print("CPU per request (ms; web workers, and the PostgreSQL server's processes), every "
           "request of the rounds")
-    print(f"{'db':10} {'scanners':>8} {'step':11} {'web':>7} {'web/bare':>9} {'database':>9}")
-    bare_web = {(d, n): web for d, n, kind, web, _ in cpu_rows if kind == "bare"}
+    print(f"{'db':10} {'scanners':>8} {'step':11} {'web':>7} {'web/bare':>9} {'web/ledger':>10} "
+          f"{'database':>9}")
+    web_of = {(d, n, kind): web for d, n, kind, web, _ in cpu_rows}
     for db_kind, scanners, kind, web, database in cpu_rows:
         print(f"{db_kind:10} {scanners:>8} {kind:11} {web:7.2f} "
-              f"{web / bare_web[db_kind, scanners]:9.2f} {database:9.2f}")
+              f"{web / web_of[db_kind, scanners, 'bare']:9.2f} "
+              f"{web / web_of[db_kind, scanners, 'ledger']:10.2f} {database:9.2f}")
     for db_kind, app_mb, bare_mb in memory:
         print(f"{db_kind}: a worker's resident memory after the run: app {app_mb:.0f} MB, "
               f"bare {bare_mb:.0f} MB ({app_mb / bare_mb:.1f}x)")

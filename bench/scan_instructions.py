@@ -7,10 +7,11 @@ counts the instructions a process executes, which hardly depend on what else the
 doing. This runs bench/scan_profile.py under callgrind, which warms every step up and then
 runs each --count times between marks (calls of getppid(), where callgrind starts a new
 count), and divides each step's count by --count: the web process's own instructions per
-request through Flask's test client, for the bare route's ledger write and each scan step,
-and their ratio. The SQLite engine runs in that process and is counted; PostgreSQL's server
-is not. Waiting (on disk, locks, the network) is not counted: scan_bench.py measures that.
-Both databases are counted at once, in about 5 minutes; two runs agree within 0.5%.
+request through Flask's test client, for the bare route's ledger write, the same move
+through the ledger's code (bench/ledger_app.py) and each scan step, and their ratios. The
+SQLite engine runs in that process and is counted; PostgreSQL's server is not. Waiting (on
+disk, locks, the network) is not counted: scan_bench.py measures that. Both databases are
+counted at once, in about 5 minutes; two runs agree within 0.5%.
 
     .venv/bin/python bench/scan_instructions.py
     .venv/bin/python bench/scan_instructions.py --db sqlite --count 100
@@ -26,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = ("bare", "write", "read", "pick")  # scan_profile.py runs them in this order
+STEPS = ("bare", "ledger", "write", "read", "pick")  # scan_profile.py runs them in this order
 
 
 def instructions(db_kind: str, count: int) -> dict[str, float]:
@@ -38,7 +39,7 @@ def instructions(db_kind: str, count: int) -> dict[str, float]:
              str(ROOT / "bench" / "scan_profile.py"), "--db", db_kind, "--marked", str(count)],
             capture_output=True, text=True, cwd=ROOT,
         )
-        # out.1 runs up to the first mark; out.2 to out.5 hold the steps, one each.
+        # out.1 runs up to the first mark; out.2 to out.6 hold the steps, one each.
         parts = sorted(Path(tmp).glob("out.*"), key=lambda part: int(part.suffix[1:]))
         totals = [int(re.search(r"^totals: (\d+)", part.read_text(), re.M).group(1))
                   for part in parts]
@@ -61,11 +62,12 @@ def main():
         counted = pool.map(instructions, kinds, [args.count] * len(kinds))
     print("Instructions per request in the web process (callgrind), and the ratio to the bare "
           "route's ledger write")
-    print(f"{'db':10} {'step':6} {'instructions':>12} {'/bare':>6}")
+    print(f"{'db':10} {'step':6} {'instructions':>12} {'/bare':>6} {'/ledger':>7}")
     for db_kind, per_request in zip(kinds, counted, strict=True):
         for step in STEPS:
             print(f"{db_kind:10} {step:6} {per_request[step] / 1e6:10.2f} M "
-                  f"{per_request[step] / per_request['bare']:6.2f}")
+                  f"{per_request[step] / per_request['bare']:6.2f} "
+                  f"{per_request[step] / per_request['ledger']:7.2f}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """Where a scan step's server time goes, in-process: no HTTP server, no network.
 
-Times the same steps as bench/scan_bench.py (the bare route's ledger write, a move's
-destination scan, which writes, its source-bin scan and a pick line's item scan, which only
-read) through Flask's test client, counts the SQL statements each runs, and with --profile
-shows the functions that cost most, or with --layers the time spent in each library beside
-the bare route's. With --marked it is what bench/scan_instructions.py runs under valgrind.
-A tool for working on the scan path; the figures to report come from scan_bench.py and
-scan_instructions.py.
+Times the same steps as bench/scan_bench.py (the bare route's ledger write in SQL, the same
+move through the ledger's code, a move's destination scan, which writes, its source-bin
+scan and a pick line's item scan, which only read) through Flask's test client, counts the
+SQL statements each runs, and with --profile shows the functions that cost most, or with
+--layers the time spent in each library beside the bare route's. With --marked it is what
+bench/scan_instructions.py runs under valgrind. A tool for working on the scan path; the
+figures to report come from scan_bench.py and scan_instructions.py.
 
     .venv/bin/python bench/scan_profile.py --db sqlite
     .venv/bin/python bench/scan_profile.py --db postgresql --profile pick --statements
@@ -51,13 +51,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--requests", type=int, default=500)
-    parser.add_argument("--profile", choices=["bare", "write", "read", "pick"],
+    parser.add_argument("--profile", choices=["bare", "ledger", "write", "read", "pick"],
                         help="cProfile this step")
     parser.add_argument("--sort", default="cumulative", help="cProfile order, e.g. tottime")
     parser.add_argument("--top", type=int, default=45, help="how many functions to show")
     parser.add_argument("--dump", help="also write the profile to this file")
     parser.add_argument("--statements", action="store_true", help="print one step's SQL")
-    parser.add_argument("--layers", choices=["write", "read", "pick"],
+    parser.add_argument("--layers", choices=["ledger", "write", "read", "pick"],
                         help="time in each library (cProfile's own time), this step and bare")
     parser.add_argument("--marked", type=int, metavar="N",
                         help="warm every step up, then run each N times between two calls of "
@@ -113,6 +113,18 @@ def main():
         assert response.status_code == 200, response.data[:300]
         bare_ab.reverse()
 
+    from bench.ledger_app import app as ledger_app
+
+    ledger_client = ledger_app.test_client()
+    ledger_ab = [here[0], there[0]]
+
+    def ledger_step():
+        response = ledger_client.post("/ledger-move", data={
+            "sku": pair["sku"], "src": ledger_ab[0], "dst": ledger_ab[1], "user": user_id,
+            "key": uuid.uuid4().hex})
+        assert response.status_code == 200, response.data[:300]
+        ledger_ab.reverse()
+
     def pick_step():
         pick = pair["pick"]
         response = client.post("/pick", headers=SCAN_HEADERS, data={
@@ -120,7 +132,8 @@ def main():
             "scan": pick["scan"], "key": uuid.uuid4().hex})
         assert b"2 of " in response.data, response.data[:300]
 
-    steps = {"bare": bare_step, "write": write_step, "read": read_step, "pick": pick_step}
+    steps = {"bare": bare_step, "ledger": ledger_step, "write": write_step, "read": read_step,
+             "pick": pick_step}
     for name, step in steps.items():
         for _ in range(20):
             step()
