@@ -81,9 +81,13 @@ def main():
 
     pair = pairs[0]
     statements: list[str] = []
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute",
+
+    def count_statements(engine):
+        sa.event.listen(engine, "before_cursor_execute",
                         lambda _c, _cur, sql, *_a: statements.append(sql))
+
+    with app.app_context():
+        count_statements(db.engine)
 
     here, there = pair["a"], pair["b"]
 
@@ -102,28 +106,29 @@ def main():
 
     os.environ["BENCH_DATABASE_URL"] = url
     from bench.bare_app import app as bare_app
-
-    bare_client = bare_app.test_client()
-    bare_ab = [here[2], there[2]]
-
-    def bare_step():
-        response = bare_client.post("/bare-move", data={
-            "item": pair["item"], "src": bare_ab[0], "dst": bare_ab[1], "user": user_id,
-            "key": uuid.uuid4().hex})
-        assert response.status_code == 200, response.data[:300]
-        bare_ab.reverse()
-
+    from bench.bare_app import engine as bare_app_engine
     from bench.ledger_app import app as ledger_app
 
-    ledger_client = ledger_app.test_client()
-    ledger_ab = [here[0], there[0]]
+    def back_and_forth(reference_app, path: str, ends: tuple, fields: dict):
+        """A reference route's step: the pair's unit moves one way, the next time back."""
+        reference, route = reference_app.test_client(), list(ends)
 
-    def ledger_step():
-        response = ledger_client.post("/ledger-move", data={
-            "sku": pair["sku"], "src": ledger_ab[0], "dst": ledger_ab[1], "user": user_id,
-            "key": uuid.uuid4().hex})
-        assert response.status_code == 200, response.data[:300]
-        ledger_ab.reverse()
+        def step():
+            response = reference.post(path, data={
+                **fields, "src": route[0], "dst": route[1], "user": user_id,
+                "key": uuid.uuid4().hex})
+            assert response.status_code == 200, response.data[:300]
+            route.reverse()
+
+        return step
+
+    count_statements(bare_app_engine)
+    with ledger_app.app_context():
+        count_statements(db.engine)
+    bare_step = back_and_forth(bare_app, "/bare-move", (here[2], there[2]),
+                               {"item": pair["item"]})
+    ledger_step = back_and_forth(ledger_app, "/ledger-move", (here[0], there[0]),
+                                 {"sku": pair["sku"]})
 
     def pick_step():
         pick = pair["pick"]
