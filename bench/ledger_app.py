@@ -11,6 +11,7 @@ over bare_app's is what the ledger's code adds. Served by bench/scan_bench.py.
 import os
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask, request
 
 from webapp import db as database
@@ -23,12 +24,14 @@ app = Flask(__name__)
 app.config.from_pyfile(str(ROOT / "config" / "settings.py"))  # MAX_QUANTITY and the like
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["BENCH_DATABASE_URL"]
 database.init_app(app)  # the app's engine set-up: BEGIN IMMEDIATE on SQLite, and so on
+# Built once, as the app's sign-in builds the query that loads the user on every request.
+USER = sa.select(User).where(User.id == sa.bindparam("id"))
 
 
 @app.post("/ledger-move")
 def ledger_move():
     f = request.form
-    user = database.db.session.get(User, int(f["user"]))
+    user = database.db.session.scalar(USER, {"id": int(f["user"])})
     posted = stock.move(user, from_bin=f["src"], to_bin=f["dst"], sku=f["sku"], qty=1,
                         key=f["key"], device="bench")
     return f"<div id=step>Moved {stock.describe(posted.movement)}</div>"
