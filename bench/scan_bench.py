@@ -6,11 +6,11 @@ write in hand-written SQL (bench/bare_app.py), all served by gunicorn (2 sync wo
 the same database, in the same run, at 1 and 8 concurrent simulated scanners, in rounds
 that take turns. Figures are ratios against that reference, because this machine is noisy.
 A second reference, a bare route calling the ledger's own code (bench/ledger_app.py),
-splits the gap: what the web tier adds to a scan, and what the ledger's code adds to SQL. Read-only
-steps (scanning the source bin; an item scan on a pick line) are shown too. Beside the
-latencies it prints the CPU each step costs the web workers (and PostgreSQL's processes),
-read from /proc: it is steadier than a latency percentile when the machine is busy.
-Each simulated scanner signs in once, as a handheld does at the start of a shift.
+splits the gap: what the web tier adds to a scan, and what the ledger's code adds to SQL.
+Read-only steps (scanning the source bin; an item scan on a pick line) are shown too.
+Beside the latencies it prints the CPU each step costs the web workers (and PostgreSQL's
+processes), read from /proc: it is steadier than a latency percentile when the machine is
+busy. Each simulated scanner signs in once, as a handheld does at the start of a shift.
 Nothing here is a test: it prints figures.
 
     .venv/bin/python bench/scan_bench.py                 # SQLite, then PostgreSQL if up

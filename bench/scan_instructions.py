@@ -60,8 +60,8 @@ def main():
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     with ThreadPoolExecutor(max_workers=len(kinds)) as pool:
         counted = pool.map(instructions, kinds, [args.count] * len(kinds))
-    print("Instructions per request in the web process (callgrind), and the ratio to the bare "
-          "route's ledger write")
+    print("Instructions per request in the web process (callgrind), and the ratios to the bare "
+          "route's ledger write in SQL and to the ledger route's")
     print(f"{'db':10} {'step':6} {'instructions':>12} {'/bare':>6} {'/ledger':>7}")
     for db_kind, per_request in zip(kinds, counted, strict=True):
         for step in STEPS:
