@@ -401,6 +401,26 @@ def main():
     print("Targets: scan-write p95 within 2x of bare (the issue; the brief aims at 1.5x); a "
           "step's fragment < 4096 B. The ratio to ledger is what the web tier adds to the "
           "ledger's own code.")
+    for line in verdicts(rows):
+        print(line)
+
+
+def verdicts(rows) -> list[str]:
+    """Each target, met or not, in every row of the run: the figures a note quotes."""
+    writes = [row for row in rows if row[2] == "scan-write"]
+    if not writes:
+        return []
+
+    def against(column: int, name: str, limit: float) -> str:
+        ratios = [row[column] for row in writes]
+        met = sum(ratio <= limit for ratio in ratios)
+        return (f"  scan-write p95/{name} {min(ratios):.2f}-{max(ratios):.2f}: within "
+                f"{limit:g}x in {met} of {len(ratios)} rows")
+
+    biggest = max(row[12] for row in rows)
+    return ["Against the targets:", against(8, "bare", 2.0), against(8, "bare", 1.5),
+            against(10, "ledger", 1.5),
+            f"  largest answer {biggest} B: {'under' if biggest < 4096 else 'over'} 4096 B"]
 
 
 if __name__ == "__main__":
