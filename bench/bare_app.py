@@ -1,4 +1,4 @@
-"""The reference for a scan: a bare Flask route doing the same ledger write as a move.
+"""The floor under a scan: a bare Flask route doing a move's write in hand-written SQL.
 
 No sign-in, no CSRF, no templates, no ORM: one transaction that inserts a movement and
 moves one unit between two balance rows with conditional UPDATEs, on the same database

@@ -1,4 +1,4 @@
-"""A second reference for a scan: a bare Flask route calling the ledger itself.
+"""The reference for a scan: a bare Flask route doing the same ledger write.
 
 bench/bare_app.py writes a move in hand-written SQL: the least a move can cost. This route
 makes the same move through the code a scan uses, `stock.move` (the user by id, both bins
